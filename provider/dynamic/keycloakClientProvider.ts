@@ -1,0 +1,115 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { bearerFor } from "../registration/credentials";
+import { ClientRepresentation, deleteClient, readClient, registerClient, updateClient } from "../registration/defaultEndpoint";
+import { RegistrationError } from "../registration/errors";
+import { redact } from "../registration/redact";
+import { problemsFrom } from "../schema/issues";
+import { KeycloakClientInputs, keycloakClientArgsSchema } from "../schema/keycloakClient";
+import { ClientFields, createBody, diffClient, KeycloakClientState, observe, updateBody } from "./clientDiff";
+import { configureFrom, credentialsFor, NO_CREDENTIALS_HINT, settings } from "./settings";
+import { containsUnknown, withoutUnknowns } from "./unknowns";
+
+const PROVIDER_KEY = "__provider";
+
+type Inputs = KeycloakClientInputs & { [PROVIDER_KEY]?: string };
+
+function connectionOf(s: { serverUrl: string; realm: string }) {
+  return { serverUrl: s.serverUrl, realm: s.realm, transport: settings().transport };
+}
+
+/** Outputs from the server's answer: identity, the newest token, the secret and the server's view of declared fields. */
+function stateFrom(rep: ClientRepresentation, declared: ClientFields, base: { serverUrl: string; realm: string }, previous?: KeycloakClientState): KeycloakClientState {
+  const isPublic = rep.publicClient === true || rep.bearerOnly === true;
+  return {
+    ...observe(rep, declared),
+    serverUrl: base.serverUrl,
+    realm: base.realm,
+    clientId: String(rep.clientId ?? previous?.clientId),
+    internalId: rep.id ?? previous?.internalId,
+    registrationAccessToken: rep.registrationAccessToken ?? previous?.registrationAccessToken,
+    ...(isPublic ? {} : { clientSecret: rep.secret ?? previous?.clientSecret }),
+  };
+}
+
+/** Errors cross into Pulumi's output: only our own, token-free messages go through. */
+function surfaced(e: unknown): Error {
+  if (e instanceof RegistrationError) return e;
+  return new Error(redact(e instanceof Error ? e.message : String(e)));
+}
+
+export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
+  async configure(req) {
+    configureFrom(req.config);
+  },
+
+  async check(olds, news) {
+    const { [PROVIDER_KEY]: _provider, ...args } = news as Inputs;
+    const parsed = keycloakClientArgsSchema.safeParse(withoutUnknowns(args));
+    if (!parsed.success) return { failures: problemsFrom(keycloakClientArgsSchema, parsed.error) };
+    const creating = !olds || Object.keys(olds).length === 0;
+    if (creating && !containsUnknown(args.auth) && !credentialsFor(parsed.data.auth)) {
+      return { failures: [{ property: "auth", reason: NO_CREDENTIALS_HINT }] };
+    }
+    return { inputs: containsUnknown(args) ? news : { ...parsed.data, [PROVIDER_KEY]: news[PROVIDER_KEY] } };
+  },
+
+  async diff(_id, olds: KeycloakClientState, news: Inputs) {
+    if (containsUnknown(news)) {
+      const unknownReplace = (["serverUrl", "realm", "clientId", "protocol"] as const).filter((k) => containsUnknown(news[k]));
+      return { changes: true, replaces: unknownReplace };
+    }
+    const d = diffClient(olds, news);
+    return {
+      changes: d.replaces.length > 0 || d.changed.length > 0 || d.removed.length > 0,
+      replaces: d.replaces,
+      deleteBeforeReplace: d.deleteBeforeReplace,
+    };
+  },
+
+  async create(inputs: Inputs) {
+    const credentials = credentialsFor(inputs.auth);
+    if (!credentials) throw new Error(NO_CREDENTIALS_HINT);
+    const conn = connectionOf(inputs);
+    try {
+      const rep = await registerClient(conn, await bearerFor(conn, credentials), createBody(inputs));
+      const outs = stateFrom(rep, inputs, inputs);
+      return { id: outs.clientId, outs };
+    } catch (e) {
+      throw surfaced(e);
+    }
+  },
+
+  async read(id, props?: KeycloakClientState) {
+    if (!props?.registrationAccessToken) {
+      throw new Error(`cannot read client "${id}": the stack holds no registration access token for it`);
+    }
+    const conn = connectionOf(props);
+    try {
+      const rep = await readClient(conn, id, { kind: "registration access token", value: props.registrationAccessToken });
+      if (!rep) return {};
+      // Reading re-signs the same token; keeping ours avoids churn in the state.
+      return { id, props: stateFrom({ ...rep, registrationAccessToken: undefined }, props, props, props) };
+    } catch (e) {
+      throw surfaced(e);
+    }
+  },
+
+  async update(id, olds: KeycloakClientState, news: Inputs) {
+    const conn = connectionOf(news);
+    try {
+      const rep = await updateClient(conn, id, { kind: "registration access token", value: olds.registrationAccessToken ?? "" }, updateBody(olds, news));
+      return { outs: stateFrom(rep, news, news, olds) };
+    } catch (e) {
+      throw surfaced(e);
+    }
+  },
+
+  async delete(id, props: KeycloakClientState) {
+    const conn = connectionOf(props);
+    try {
+      await deleteClient(conn, id, { kind: "registration access token", value: props.registrationAccessToken ?? "" });
+    } catch (e) {
+      throw surfaced(e);
+    }
+  },
+};

@@ -1,0 +1,62 @@
+import { redact } from "./redact";
+
+/** What a registration call was doing, so an error can say where it happened. */
+export interface RequestContext {
+  operation: "create" | "read" | "update" | "delete" | "fetch service-account token" | "issue registration access token" | string;
+  serverUrl: string;
+  realm: string;
+  /** The client concerned, when known. */
+  clientId?: string;
+}
+
+function where(ctx: RequestContext): string {
+  const client = ctx.clientId ? `client "${ctx.clientId}"` : "a client";
+  return `could not ${ctx.operation} ${client} in realm "${ctx.realm}" at ${ctx.serverUrl}`;
+}
+
+/**
+ * Base class of every failure of the registration service, the network or the credentials.
+ * `code` is stable and machine-readable; the message names the client, the cause and the next step,
+ * and never carries a token.
+ */
+export class RegistrationError extends Error {
+  readonly code: string;
+  readonly status?: number;
+  /** Keycloak's `error` field, e.g. `invalid_token`, `insufficient_scope`. */
+  readonly serverError?: string;
+  /** Keycloak's `error_description`, redacted. */
+  readonly serverDescription?: string;
+
+  constructor(
+    code: string,
+    ctx: RequestContext,
+    cause: string,
+    nextStep: string,
+    details: { status?: number; serverError?: string; serverDescription?: string } = {},
+  ) {
+    super(redact(`${where(ctx)}: ${cause}. ${nextStep}`));
+    this.name = new.target.name;
+    this.code = code;
+    this.status = details.status;
+    this.serverError = details.serverError;
+    this.serverDescription = details.serverDescription === undefined ? undefined : redact(details.serverDescription);
+  }
+}
+
+export class InitialAccessTokenExhausted extends RegistrationError {}
+export class InitialAccessTokenRejected extends RegistrationError {}
+export class RegistrationAccessTokenRejected extends RegistrationError {}
+export class CredentialsRejected extends RegistrationError {}
+export class PolicyRejected extends RegistrationError {
+  /** The name of the client registration policy that refused, as configured in the realm. */
+  policyName?: string;
+}
+export class ClientIdInUse extends RegistrationError {}
+export class ClientIdModified extends RegistrationError {}
+export class InvalidClientMetadata extends RegistrationError {}
+export class ClientNotFound extends RegistrationError {}
+export class ServerUnreachable extends RegistrationError {}
+export class TlsFailure extends RegistrationError {}
+export class RequestTimedOut extends RegistrationError {}
+export class ServerFailure extends RegistrationError {}
+export class UnexpectedResponse extends RegistrationError {}

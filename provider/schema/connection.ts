@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+/** The stack configuration namespace: `pulumi config set keycloak-registration:<key> ...`. */
+export const CONFIG_NAMESPACE = "keycloak-registration";
+
+const NO_SPACE = /^\S+$/;
+
+export const serverUrlSchema = z
+  .string({ error: "serverUrl must be a string such as https://sso.example.com" })
+  .min(1, "serverUrl must not be empty")
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "http:" || u.protocol === "https:") && !u.search && !u.hash;
+    } catch {
+      return false;
+    }
+  }, "serverUrl must be an absolute http(s) URL of Keycloak, such as https://sso.example.com (no query or fragment)")
+  .refine((v) => !/\/realms(\/|$)/.test(new URL(v).pathname), "serverUrl is Keycloak's base URL: leave out /realms/<realm>; set the realm with the `realm` argument")
+  // One spelling per server, so a trailing slash is never a replacement.
+  .transform((v) => v.replace(/\/+$/, ""));
+
+export const realmSchema = z
+  .string({ error: "realm must be a string: the name of the Keycloak realm" })
+  .min(1, "realm must not be empty")
+  .max(255, "realm must be at most 255 characters")
+  .regex(NO_SPACE, "realm must not contain spaces");
+
+const secretString = (field: string) =>
+  z.string({ error: `${field} must be a string` }).min(1, `${field} must not be empty`).max(16384, `${field} is too long`);
+
+/**
+ * How new clients are registered. Exactly one mode. Only `create` uses these credentials: every later
+ * read, update and delete authenticates with the client's own registration access token.
+ */
+export const authSchema = z
+  .strictObject({
+    /** An initial access token created by a realm admin (Realm settings > Client registration). */
+    initialAccessToken: secretString("auth.initialAccessToken").optional(),
+    /** A bearer token of a user or service account with the realm-management role create-client or manage-clients. */
+    bearerToken: secretString("auth.bearerToken").optional(),
+    /** A service account (client-credentials grant); its token is fetched once per run and reused until it expires. */
+    serviceAccount: z
+      .strictObject({
+        clientId: z.string({ error: "auth.serviceAccount.clientId must be a string" }).min(1, "auth.serviceAccount.clientId must not be empty"),
+        clientSecret: secretString("auth.serviceAccount.clientSecret"),
+        /** The realm the service account lives in, when it is not the client's realm. */
+        realm: realmSchema.optional(),
+      })
+      .optional(),
+    /** Register without a token; the realm's anonymous registration policies decide. */
+    anonymous: z.boolean({ error: "auth.anonymous must be true or false" }).optional(),
+  })
+  .superRefine((auth, ctx) => {
+    const modes = (["initialAccessToken", "bearerToken", "serviceAccount"] as const).filter((k) => auth[k] !== undefined);
+    if (auth.anonymous) modes.push("anonymous" as never);
+    if (modes.length > 1) {
+      ctx.addIssue({ code: "custom", message: `choose one auth mode, not ${modes.join(" and ")}`, path: [] });
+    }
+  });
+
+export type Auth = z.infer<typeof authSchema>;
