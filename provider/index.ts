@@ -1,4 +1,5 @@
-export { KeycloakClient, KeycloakClientArgs } from "./resources/keycloakClient";
+export { KeycloakClient } from "./resources/keycloakClient";
+export type { KeycloakClientArgs } from "./resources/keycloakClient";
 export type { Auth } from "./schema/connection";
 export { CONFIG_NAMESPACE } from "./schema/connection";
 export type { ProtocolMapper } from "./schema/keycloakClient";
