@@ -1,11 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { bearerFor } from "../registration/credentials";
+import { Connection } from "../registration/connection";
+import { BearerToken, bearerFor } from "../registration/credentials";
 import { ClientRepresentation, deleteClient, readClient, registerClient, updateClient } from "../registration/defaultEndpoint";
-import { RegistrationError } from "../registration/errors";
+import { clientExists } from "../registration/clientExistence";
+import { RegistrationAccessTokenRejected, RegistrationError } from "../registration/errors";
 import { redact } from "../registration/redact";
 import { problemsFrom } from "../schema/issues";
 import { KeycloakClientInputs, keycloakClientArgsSchema } from "../schema/keycloakClient";
-import { ClientFields, createBody, diffClient, KeycloakClientState, observe, updateBody } from "./clientDiff";
+import { ClientFields, ClientScopes, createBody, diffClient, KeycloakClientState, needsCurrentScopes, observe, updateBody } from "./clientDiff";
 import { configureFrom, credentialsFor, NO_CREDENTIALS_HINT, settings } from "./settings";
 import { containsUnknown, withoutUnknowns } from "./unknowns";
 
@@ -13,8 +15,17 @@ const PROVIDER_KEY = "__provider";
 
 type Inputs = KeycloakClientInputs & { [PROVIDER_KEY]?: string };
 
-function connectionOf(s: { serverUrl: string; realm: string }) {
+function connectionOf(s: { serverUrl: string; realm: string }): Connection {
   return { serverUrl: s.serverUrl, realm: s.realm, transport: settings().transport };
+}
+
+function registrationAccessToken(state: KeycloakClientState): BearerToken {
+  return { kind: "registration access token", value: state.registrationAccessToken ?? "" };
+}
+
+/** A 401 on a client's own token means either "token dead" or "client gone"; only the second is not an error. */
+async function goneInsteadOf(e: unknown, conn: Connection, clientId: string): Promise<boolean> {
+  return e instanceof RegistrationAccessTokenRejected && !(await clientExists(conn, clientId));
 }
 
 /** Outputs from the server's answer: identity, the newest token, the secret and the server's view of declared fields. */
@@ -85,11 +96,12 @@ export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
     }
     const conn = connectionOf(props);
     try {
-      const rep = await readClient(conn, id, { kind: "registration access token", value: props.registrationAccessToken });
+      const rep = await readClient(conn, id, registrationAccessToken(props));
       if (!rep) return {};
       // Reading re-signs the same token; keeping ours avoids churn in the state.
       return { id, props: stateFrom({ ...rep, registrationAccessToken: undefined }, props, props, props) };
     } catch (e) {
+      if (await goneInsteadOf(e, conn, id)) return {};
       throw surfaced(e);
     }
   },
@@ -97,7 +109,9 @@ export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
   async update(id, olds: KeycloakClientState, news: Inputs) {
     const conn = connectionOf(news);
     try {
-      const rep = await updateClient(conn, id, { kind: "registration access token", value: olds.registrationAccessToken ?? "" }, updateBody(olds, news));
+      // Keycloak replaces both scope lists when one is sent; the other must be sent as it stands.
+      const current = needsCurrentScopes(news) ? await readClient(conn, id, registrationAccessToken(olds)) : undefined;
+      const rep = await updateClient(conn, id, registrationAccessToken(olds), updateBody(olds, news, current as ClientScopes | undefined));
       return { outs: stateFrom(rep, news, news, olds) };
     } catch (e) {
       throw surfaced(e);
@@ -107,8 +121,10 @@ export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
   async delete(id, props: KeycloakClientState) {
     const conn = connectionOf(props);
     try {
-      await deleteClient(conn, id, { kind: "registration access token", value: props.registrationAccessToken ?? "" });
+      await deleteClient(conn, id, registrationAccessToken(props));
     } catch (e) {
+      // A client already gone counts as deleted.
+      if (await goneInsteadOf(e, conn, id)) return;
       throw surfaced(e);
     }
   },

@@ -46,6 +46,8 @@ export interface RegistrationRequest {
   body?: unknown;
   contentType?: string;
   ctx: RequestContext;
+  /** Statuses besides 2xx that the caller interprets itself. */
+  acceptStatuses?: number[];
 }
 
 export interface RegistrationResponse<T> {
@@ -112,7 +114,7 @@ export async function send<T>(req: RegistrationRequest, opts: TransportOptions =
         transformResponse: [(d: unknown) => d],
       });
       const data = parseBody(res.data);
-      if (res.status >= 200 && res.status < 300) return { status: res.status, data: data as T };
+      if ((res.status >= 200 && res.status < 300) || req.acceptStatuses?.includes(res.status)) return { status: res.status, data: data as T };
       const err = errorFromResponse(req, res.status, data);
       if (idempotent && RETRYABLE_STATUS.has(res.status)) {
         lastError = err;
