@@ -6,20 +6,20 @@
 // Type errors are caught by `tsc` in `npm test`; ts-jest only transpiles.
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }];
 
-const project = (name, timeout) => ({
+const project = (name, needsBed) => ({
   displayName: name,
   testEnvironment: "node",
   transform: { "^.+\\.ts$": tsJest },
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
   moduleFileExtensions: ["ts", "js", "json"],
-  ...(timeout ? { testTimeout: timeout } : {}),
+  ...(needsBed ? { globalSetup: "<rootDir>/test/bed/globalSetup.ts", globalTeardown: "<rootDir>/test/bed/globalTeardown.ts" } : {}),
 });
 
 /** @type {import('jest').Config} */
 module.exports = {
   transform: { "^.+\\.ts$": tsJest },
-  projects: [project("unit"), project("integration", 120_000), project("e2e", 600_000)],
-  globalSetup: "<rootDir>/test/bed/globalSetup.ts",
-  globalTeardown: "<rootDir>/test/bed/globalTeardown.ts",
+  projects: [project("unit"), project("integration", true), project("e2e", true)],
+  // A global option in Jest: long enough for a `pulumi up` of many clients on a loaded 2-core machine.
+  testTimeout: 600_000,
   maxWorkers: 2,
 };

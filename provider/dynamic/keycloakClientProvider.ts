@@ -48,6 +48,28 @@ function surfaced(e: unknown): Error {
   return new Error(redact(e instanceof Error ? e.message : String(e)));
 }
 
+/**
+ * Takes over a client registered elsewhere: read it with the given token, then bring it to the
+ * declared state. An update rotates the token, after which only this stack holds a valid one.
+ */
+async function adopt(conn: Connection, inputs: Inputs): Promise<{ id: string; outs: KeycloakClientState }> {
+  const clientId = inputs.clientId!;
+  const given: BearerToken = { kind: "registration access token", value: inputs.adopt!.registrationAccessToken };
+  try {
+    const current = await readClient(conn, clientId, given);
+    if (!current) throw new Error(`cannot adopt client "${clientId}" in realm "${conn.realm}": it does not exist. Remove \`adopt\` to register it instead`);
+    const baseline: KeycloakClientState = { serverUrl: inputs.serverUrl, realm: inputs.realm, clientId, registrationAccessToken: given.value, ...observe(current, inputs) };
+    const d = diffClient(baseline, inputs);
+    if (d.changed.length === 0) {
+      return { id: clientId, outs: stateFrom({ ...current, registrationAccessToken: given.value }, inputs, inputs) };
+    }
+    const rep = await updateClient(conn, clientId, given, updateBody(baseline, inputs, current as ClientScopes));
+    return { id: clientId, outs: stateFrom(rep, inputs, inputs, baseline) };
+  } catch (e) {
+    throw surfaced(e);
+  }
+}
+
 export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
   async configure(req) {
     configureFrom(req.config);
@@ -58,7 +80,7 @@ export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
     const parsed = keycloakClientArgsSchema.safeParse(withoutUnknowns(args));
     if (!parsed.success) return { failures: problemsFrom(keycloakClientArgsSchema, parsed.error) };
     const creating = !olds || Object.keys(olds).length === 0;
-    if (creating && !containsUnknown(args.auth) && !credentialsFor(parsed.data.auth)) {
+    if (creating && !parsed.data.adopt && !containsUnknown(args.auth) && !credentialsFor(parsed.data.auth)) {
       return { failures: [{ property: "auth", reason: NO_CREDENTIALS_HINT }] };
     }
     return { inputs: containsUnknown(args) ? news : { ...parsed.data, [PROVIDER_KEY]: news[PROVIDER_KEY] } };
@@ -78,9 +100,10 @@ export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: Inputs) {
+    const conn = connectionOf(inputs);
+    if (inputs.adopt) return adopt(conn, inputs);
     const credentials = credentialsFor(inputs.auth);
     if (!credentials) throw new Error(NO_CREDENTIALS_HINT);
-    const conn = connectionOf(inputs);
     try {
       const rep = await registerClient(conn, await bearerFor(conn, credentials), createBody(inputs));
       const outs = stateFrom(rep, inputs, inputs);

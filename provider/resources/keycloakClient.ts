@@ -10,12 +10,17 @@ type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
  * where the client lives. `serverUrl` and `realm` default to the stack configuration
  * (`keycloak-registration:serverUrl`, `keycloak-registration:realm`).
  */
-export interface KeycloakClientArgs extends Inputs<Omit<SchemaArgs, "serverUrl" | "realm" | "auth" | "protocolMappers">> {
+export interface KeycloakClientArgs extends Inputs<Omit<SchemaArgs, "serverUrl" | "realm" | "auth" | "adopt" | "protocolMappers">> {
   serverUrl?: pulumi.Input<string>;
   realm?: pulumi.Input<string>;
   /** Credentials for registering this client, overriding the stack configuration. Kept secret in the state; changing them never causes a diff. */
   auth?: pulumi.Input<Auth>;
   protocolMappers?: pulumi.Input<pulumi.Input<ProtocolMapper>[]>;
+  /**
+   * Adopt an existing client (Pulumi's `import` option does not work for dynamic providers): its
+   * registration access token. Only the first `up` uses it; kept secret, never compared.
+   */
+  adopt?: pulumi.Input<{ registrationAccessToken: pulumi.Input<string> }>;
 }
 
 const provider = providerShell("keycloakClientProvider");
@@ -64,6 +69,7 @@ export class KeycloakClient extends pulumi.dynamic.Resource {
         serverUrl,
         realm,
         auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
+        adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
         clientId: args.clientId,
         internalId: undefined,
         registrationAccessToken: undefined,

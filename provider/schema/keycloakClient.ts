@@ -119,6 +119,15 @@ export const keycloakClientArgsSchema = z
     realm: realmSchema,
     /** Per-resource credentials for registering; overrides the stack configuration. Stored as a secret, never compared. */
     auth: authSchema.optional(),
+    /**
+     * Adopt an already registered client instead of registering a new one: its registration access
+     * token (e.g. from `kcreg.sh` or the admin console). Used once, by the first `up`; stored as a secret and never compared.
+     */
+    adopt: z
+      .strictObject({
+        registrationAccessToken: z.string({ error: "adopt.registrationAccessToken must be a string" }).min(1, "adopt.registrationAccessToken must not be empty"),
+      })
+      .optional(),
     ...clientFieldsShape,
   })
   .superRefine((c, ctx) => {
@@ -131,6 +140,9 @@ export const keycloakClientArgsSchema = z
     }
     if (c.protocol === "saml" && (c.publicClient || c.serviceAccountsEnabled || c.directAccessGrantsEnabled || c.implicitFlowEnabled)) {
       problem("protocol", "publicClient, serviceAccountsEnabled, directAccessGrantsEnabled and implicitFlowEnabled are OpenID Connect settings; remove them from a SAML client");
+    }
+    if (c.adopt && c.clientId === undefined) {
+      problem("clientId", "adopting an existing client needs its clientId");
     }
     const mapperNames = new Set<string>();
     c.protocolMappers?.forEach((m, i) => {
