@@ -1,0 +1,136 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { startKeycloak } from "../bed/keycloak";
+import { makeProgramDir, PulumiStack, type CommandResult } from "../bed/pulumiHarness";
+import { createTestRealm, type TestRealm } from "../bed/realm";
+import { isCiphertext, SecretRegistry } from "../support/leaks";
+
+/** A program that declares one KeycloakClient per entry of clients.json, which the test rewrites between runs. */
+const PROGRAM = `"use strict";
+const fs = require("fs");
+const { KeycloakClient } = require("pulumi-keycloak-registration");
+const spec = JSON.parse(fs.readFileSync(__dirname + "/clients.json", "utf8"));
+for (const [name, args] of Object.entries(spec)) {
+  const client = new KeycloakClient(name, args);
+  exports[name] = { clientId: client.clientId, internalId: client.internalId, registrationAccessToken: client.registrationAccessToken, clientSecret: client.clientSecret };
+}
+`;
+
+type Spec = Record<string, Record<string, unknown>>;
+
+describe("KeycloakClient through a real `pulumi up`", () => {
+  let realm: TestRealm;
+  let programDir: string;
+  let stack: PulumiStack;
+  const secrets = new SecretRegistry();
+  const transcripts: Array<{ where: string; text: string }> = [];
+
+  const declare = (spec: Spec) => fs.writeFileSync(path.join(programDir, "clients.json"), JSON.stringify(spec, null, 2));
+  const record = (what: string, r: CommandResult) => {
+    transcripts.push({ where: `${what} stdout`, text: r.stdout }, { where: `${what} stderr`, text: r.stderr });
+    return r;
+  };
+  const outputs = async () => {
+    const out = (await stack.outputs({ showSecrets: true })) as Record<string, { registrationAccessToken: string; clientSecret?: string }>;
+    for (const [name, o] of Object.entries(out)) {
+      secrets.add(`${name} registration access token`, o.registrationAccessToken);
+      secrets.add(`${name} client secret`, o.clientSecret);
+    }
+    return out;
+  };
+  /** After every step: secrets are ciphertext in the export and no secret value appears anywhere in it. */
+  const exportIsClean = async (step: string) => {
+    const exported = await stack.exportState();
+    transcripts.push({ where: `stack export after ${step}`, text: exported.raw });
+    for (const r of exported.json.deployment.resources ?? []) {
+      if (!String(r.type).endsWith(":KeycloakClient")) continue;
+      expect({ step, urn: r.urn, rat: isCiphertext(r.outputs.registrationAccessToken) }).toEqual({ step, urn: r.urn, rat: true });
+      if (r.outputs.clientSecret !== undefined) expect(isCiphertext(r.outputs.clientSecret)).toBe(true);
+    }
+    expect(secrets.findIn(`export after ${step}`, exported.raw)).toEqual([]);
+    return exported.json;
+  };
+
+  beforeAll(async () => {
+    realm = await createTestRealm(await startKeycloak(), `e2e-${Math.random().toString(36).slice(2, 8)}`);
+    const iat = await realm.createInitialAccessToken({ count: 10, expiration: 3600 });
+    secrets.add("initial access token", iat);
+    programDir = makeProgramDir({ prefix: "client-lifecycle", files: { "index.js": PROGRAM } });
+    stack = await PulumiStack.create({
+      programDir,
+      config: {
+        "keycloak-registration:serverUrl": realm.server.url,
+        "keycloak-registration:realm": realm.name,
+        "keycloak-registration:initialAccessToken": { value: iat, secret: true },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    if (stack) await stack.destroy({ allowFailure: true });
+    stack?.remove();
+    if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
+    await realm?.remove();
+  });
+
+  test("up, three rotating updates, drift repaired after refresh, destroy — with secrets ciphertext throughout", async () => {
+    const web = { clientId: "e2e-web", publicClient: true, redirectUris: ["https://web.example.com/*"], description: "v0" };
+    const api = { clientId: "e2e-api", serviceAccountsEnabled: true, standardFlowEnabled: false };
+
+    // 1. up registers both clients.
+    declare({ web, api });
+    record("up #1", await stack.up());
+    expect(await realm.getClient("e2e-web")).toMatchObject({ publicClient: true, redirectUris: ["https://web.example.com/*"], description: "v0" });
+    const apiLive = await realm.getClient("e2e-api");
+    expect(apiLive).toMatchObject({ serviceAccountsEnabled: true, standardFlowEnabled: false });
+    let out = await outputs();
+    expect(out.api!.clientSecret).toBe(apiLive?.secret);
+    expect(out.web!.clientSecret).toBeUndefined();
+    const state = await exportIsClean("up #1");
+    const providerBytes = state.deployment.resources
+      .filter((r: { type: string }) => r.type.endsWith(":KeycloakClient"))
+      .map((r: { inputs: { __provider: string } }) => r.inputs.__provider.length);
+    process.stderr.write(`serialized provider: ${providerBytes.join(", ")} bytes per resource\n`);
+    expect(Math.max(...providerBytes)).toBeLessThan(4096);
+
+    // A preview with nothing changed shows nothing to do.
+    const quiet = record("preview (no change)", await stack.preview({ expectNoChanges: true }));
+    expect(quiet.code).toBe(0);
+
+    // 2. three updates, each authenticating with the token the previous one rotated.
+    for (const version of ["v1", "v2", "v3"]) {
+      const before = out.web!.registrationAccessToken;
+      declare({ web: { ...web, description: version }, api });
+      // Preview writes nothing.
+      record(`preview ${version}`, await stack.preview());
+      expect((await realm.getClient("e2e-web"))?.description).not.toBe(version);
+      record(`up ${version}`, await stack.up());
+      expect((await realm.getClient("e2e-web"))?.description).toBe(version);
+      out = await outputs();
+      expect(out.web!.registrationAccessToken).not.toBe(before);
+      await exportIsClean(`up ${version}`);
+    }
+
+    // 3. an admin edits the redirect URIs out of band; refresh notices, up restores.
+    await realm.updateClient("e2e-web", { redirectUris: ["https://elsewhere.example.com/*"] });
+    record("refresh", await stack.refresh());
+    const refreshed = await exportIsClean("refresh");
+    const webState = refreshed.deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::web"));
+    expect(webState.outputs.redirectUris).toEqual(["https://elsewhere.example.com/*"]);
+    const drift = record("preview after drift", await stack.preview());
+    expect(drift.json?.changeSummary).toMatchObject({ update: 1 });
+    record("up after drift", await stack.up());
+    expect((await realm.getClient("e2e-web"))?.redirectUris).toEqual(["https://web.example.com/*"]);
+    await exportIsClean("up after drift");
+
+    // 4. destroy removes both clients from Keycloak and the stack.
+    record("destroy", await stack.destroy());
+    expect(await realm.getClient("e2e-web")).toBeUndefined();
+    expect(await realm.getClient("e2e-api")).toBeUndefined();
+    expect((await stack.resources()).filter((r) => String(r.type).endsWith(":KeycloakClient"))).toEqual([]);
+
+    // No token or secret seen in this test appears in anything Pulumi printed or stored.
+    expect(secrets.size).toBeGreaterThanOrEqual(6);
+    expect(transcripts.flatMap((t) => secrets.findIn(t.where, t.text))).toEqual([]);
+  });
+});
