@@ -5,7 +5,6 @@ import { ensurePulumiEngine } from "./pulumiEngine";
 import { linkPackageInto, REPO_ROOT } from "./selfLink";
 
 declare global {
-  // eslint-disable-next-line no-var
   var __KCREG_KEYCLOAK__: KeycloakServer | undefined;
 }
 

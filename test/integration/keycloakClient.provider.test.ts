@@ -43,7 +43,8 @@ describe("the default registration endpoint through the provider functions", () 
 
   test("update rotates the registration access token and the next update still authenticates", async () => {
     await withInitialAccessToken();
-    let { id, outs } = await register({ ...where(), clientId: "rotating", description: "v0" });
+    const { id, outs: created } = await register({ ...where(), clientId: "rotating", description: "v0" });
+    let outs = created;
     const seen = [outs.registrationAccessToken];
     for (const version of ["v1", "v2", "v3"]) {
       const before = outs;
@@ -61,7 +62,8 @@ describe("the default registration endpoint through the provider functions", () 
     await withInitialAccessToken();
     await realm.disableRegistrationAccessTokenRotation();
     try {
-      let { id, outs } = await register({ ...where(), clientId: "not-rotating", description: "a" });
+      const { id, outs: created } = await register({ ...where(), clientId: "not-rotating", description: "a" });
+      let outs = created;
       const first = outs;
       ({ outs } = await apply(id, outs, { ...where(), clientId: "not-rotating", description: "b" }));
       ({ outs } = await apply(id, outs, { ...where(), clientId: "not-rotating", description: "c" }));
