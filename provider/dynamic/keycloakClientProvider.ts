@@ -3,6 +3,7 @@ import { Connection } from "../registration/connection";
 import { BearerToken, bearerFor } from "../registration/credentials";
 import { ClientRepresentation, deleteClient, readClient, registerClient, updateClient } from "../registration/defaultEndpoint";
 import { clientExists } from "../registration/clientExistence";
+import { issueRegistrationAccessToken } from "../registration/recovery";
 import { RegistrationAccessTokenRejected, RegistrationError } from "../registration/errors";
 import { redact } from "../registration/redact";
 import { problemsFrom } from "../schema/issues";
@@ -19,13 +20,26 @@ function connectionOf(s: { serverUrl: string; realm: string }): Connection {
   return { serverUrl: s.serverUrl, realm: s.realm, transport: settings().transport };
 }
 
-function registrationAccessToken(state: KeycloakClientState): BearerToken {
-  return { kind: "registration access token", value: state.registrationAccessToken ?? "" };
-}
+type Outcome<T> = { gone: true } | { gone: false; value: T; registrationAccessToken: string };
 
-/** A 401 on a client's own token means either "token dead" or "client gone"; only the second is not an error. */
-async function goneInsteadOf(e: unknown, conn: Connection, clientId: string): Promise<boolean> {
-  return e instanceof RegistrationAccessTokenRejected && !(await clientExists(conn, clientId));
+/**
+ * Runs `op` with the stored registration access token. When Keycloak rejects it, the client is
+ * either gone (reported as such) or its token was lost, e.g. rotated by an update whose result the
+ * engine never saved. Then, with a recovery service account configured, a fresh token is issued and
+ * `op` runs once more; without one, the error says how to recover by hand.
+ */
+async function withRegistrationAccessToken<T>(conn: Connection, state: KeycloakClientState, op: (token: BearerToken) => Promise<T>): Promise<Outcome<T>> {
+  const stored = state.registrationAccessToken ?? "";
+  try {
+    return { gone: false, value: await op({ kind: "registration access token", value: stored }), registrationAccessToken: stored };
+  } catch (e) {
+    if (!(e instanceof RegistrationAccessTokenRejected)) throw e;
+    if (!(await clientExists(conn, state.clientId))) return { gone: true };
+    const recovery = settings().recovery;
+    if (!recovery) throw e;
+    const fresh = await issueRegistrationAccessToken(conn, recovery, state);
+    return { gone: false, value: await op({ kind: "registration access token", value: fresh }), registrationAccessToken: fresh };
+  }
 }
 
 /** Outputs from the server's answer: identity, the newest token, the secret and the server's view of declared fields. */
@@ -119,12 +133,11 @@ export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
     }
     const conn = connectionOf(props);
     try {
-      const rep = await readClient(conn, id, registrationAccessToken(props));
-      if (!rep) return {};
-      // Reading re-signs the same token; keeping ours avoids churn in the state.
-      return { id, props: stateFrom({ ...rep, registrationAccessToken: undefined }, props, props, props) };
+      const outcome = await withRegistrationAccessToken(conn, props, (token) => readClient(conn, id, token));
+      if (outcome.gone || !outcome.value) return {};
+      // Reading re-signs the same token: keep the one we hold (a recovered one replaces a lost one).
+      return { id, props: stateFrom({ ...outcome.value, registrationAccessToken: outcome.registrationAccessToken }, props, props, props) };
     } catch (e) {
-      if (await goneInsteadOf(e, conn, id)) return {};
       throw surfaced(e);
     }
   },
@@ -132,10 +145,15 @@ export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
   async update(id, olds: KeycloakClientState, news: Inputs) {
     const conn = connectionOf(news);
     try {
-      // Keycloak replaces both scope lists when one is sent; the other must be sent as it stands.
-      const current = needsCurrentScopes(news) ? await readClient(conn, id, registrationAccessToken(olds)) : undefined;
-      const rep = await updateClient(conn, id, registrationAccessToken(olds), updateBody(olds, news, current as ClientScopes | undefined));
-      return { outs: stateFrom(rep, news, news, olds) };
+      const outcome = await withRegistrationAccessToken(conn, olds, async (token) => {
+        // Keycloak replaces both scope lists when one is sent; the other must be sent as it stands.
+        const current = needsCurrentScopes(news) ? await readClient(conn, id, token) : undefined;
+        return updateClient(conn, id, token, updateBody(olds, news, current as ClientScopes | undefined));
+      });
+      if (outcome.gone) {
+        throw new Error(`client "${id}" no longer exists in realm "${news.realm}": run \`pulumi refresh\` to drop it from the stack, then \`pulumi up\` registers it again`);
+      }
+      return { outs: stateFrom(outcome.value, news, news, { ...olds, registrationAccessToken: outcome.registrationAccessToken }) };
     } catch (e) {
       throw surfaced(e);
     }
@@ -144,10 +162,9 @@ export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
   async delete(id, props: KeycloakClientState) {
     const conn = connectionOf(props);
     try {
-      await deleteClient(conn, id, registrationAccessToken(props));
-    } catch (e) {
       // A client already gone counts as deleted.
-      if (await goneInsteadOf(e, conn, id)) return;
+      await withRegistrationAccessToken(conn, props, (token) => deleteClient(conn, id, token));
+    } catch (e) {
       throw surfaced(e);
     }
   },

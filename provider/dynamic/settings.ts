@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { CreateCredentials } from "../registration/credentials";
+import { RecoveryCredentials } from "../registration/recovery";
 import { TransportOptions } from "../registration/http";
 import { registerSecret } from "../registration/redact";
 import { Auth, CONFIG_NAMESPACE } from "../schema/connection";
@@ -11,6 +12,8 @@ import { Auth, CONFIG_NAMESPACE } from "../schema/connection";
  */
 export interface ProviderSettings {
   credentials?: CreateCredentials;
+  /** Optional: a manage-clients service account that issues a fresh registration access token when the stored one was lost. */
+  recovery?: RecoveryCredentials;
   transport: TransportOptions;
 }
 
@@ -46,13 +49,16 @@ export function settingsFrom(fromConfig: Lookup): ProviderSettings {
   const bearer = get("bearerToken");
   const saId = get("serviceAccountClientId");
   const saSecret = get("serviceAccountClientSecret");
-  for (const s of [iat, bearer, saSecret]) registerSecret(s);
+  const recoveryId = get("recoveryClientId");
+  const recoverySecret = get("recoveryClientSecret");
+  for (const s of [iat, bearer, saSecret, recoverySecret]) registerSecret(s);
+  const recovery = recoveryId && recoverySecret ? { clientId: recoveryId, clientSecret: recoverySecret, realm: get("recoveryRealm") } : undefined;
   let credentials: CreateCredentials | undefined;
   if (iat) credentials = { kind: "initialAccessToken", token: iat };
   else if (bearer) credentials = { kind: "bearerToken", token: bearer };
   else if (saId && saSecret) credentials = { kind: "serviceAccount", clientId: saId, clientSecret: saSecret, realm: get("serviceAccountRealm") };
   else if (/^(true|1|yes)$/i.test(get("anonymous") ?? "")) credentials = { kind: "anonymous" };
-  return { credentials, transport };
+  return { credentials, recovery, transport };
 }
 
 /** Per-resource `auth` wins over the stack configuration. */

@@ -1,0 +1,627 @@
+/**
+ * Keycloak for the test bed: a real Keycloak server in dev mode on 127.0.0.1, or an external one.
+ *
+ * - `KEYCLOAK_URL` set: that server is used as is (admin from `KEYCLOAK_ADMIN_USERNAME` /
+ *   `KEYCLOAK_ADMIN_PASSWORD`, default admin/admin); `stop()` does nothing.
+ * - Otherwise the Keycloak distribution `org.keycloak:keycloak-quarkus-dist:<version>:tar.gz` is
+ *   fetched with Maven into `cacheDir("keycloak", version)` (once, under a lock, unpacked
+ *   atomically) and started from a throw-away "instance" directory: a few small copied files plus
+ *   symlinks into the cached distribution, and an empty `data/`. Each start therefore begins with
+ *   a clean in-memory database (`--db=dev-mem`) and several servers can run side by side.
+ *   Quarkus' build output (`lib/quarkus`, ~3 MB) is per instance too, so parallel starts never write
+ *   into the shared distribution; after the first successful start it is snapshotted into the
+ *   cache, which saves the ~25 s re-augmentation on every later start.
+ *
+ * The server runs in its own process group and is stopped by `stop()`, by the parent's exit or
+ * SIGINT/SIGTERM/SIGHUP, and, if the parent is SIGKILLed, by a tiny detached watchdog process that
+ * polls the parent's PID. Keycloak's own output goes to a log file (`logFile`), never to the test
+ * output.
+ *
+ * Environment: KEYCLOAK_VERSION (default {@link DEFAULT_KEYCLOAK_VERSION}), KEYCLOAK_JAVA_HOME
+ * (force a JDK), KEYCLOAK_START_TIMEOUT_MS (default 180000).
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import axios from "axios";
+import { cacheDir } from "./cache";
+
+/** Newest 26.x on Maven Central when the bed was written; see `pickJdk` for the JDK it runs on. */
+export const DEFAULT_KEYCLOAK_VERSION = "26.7.3";
+
+export interface KeycloakServer {
+  /** Base URL without trailing slash, e.g. http://127.0.0.1:34567 */
+  url: string;
+  adminUsername: string;
+  adminPassword: string;
+  version: string;
+  javaHome?: string;
+  external: boolean;
+  pid?: number;
+  /** Keycloak's stdout/stderr (only for servers started here). Kept after stop(). */
+  logFile?: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  version?: string;
+  log?: (line: string) => void;
+}
+
+const defaultLog = (line: string): void => {
+  process.stderr.write(`[keycloak] ${line}\n`);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Entry point
+// ---------------------------------------------------------------------------------------------
+
+export async function startKeycloak(opts: StartOptions = {}): Promise<KeycloakServer> {
+  const log = opts.log ?? defaultLog;
+  const externalUrl = process.env.KEYCLOAK_URL;
+  if (externalUrl) return useExternal(externalUrl.replace(/\/+$/, ""), log);
+
+  const version = opts.version ?? process.env.KEYCLOAK_VERSION ?? DEFAULT_KEYCLOAK_VERSION;
+  const dist = await ensureKeycloakDist(version, log);
+  const jdk = pickJdk(version, log);
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await launch(version, dist, jdk, log);
+    } catch (e) {
+      lastError = e;
+      // A free port picked here can be taken by someone else before Keycloak binds it: retry.
+      if (!(e instanceof PortClashError)) throw e;
+      log(`port clash, retrying (${attempt}/3)`);
+    }
+  }
+  throw lastError;
+}
+
+// ---------------------------------------------------------------------------------------------
+// External server
+// ---------------------------------------------------------------------------------------------
+
+async function useExternal(url: string, log: (l: string) => void): Promise<KeycloakServer> {
+  const adminUsername = process.env.KEYCLOAK_ADMIN_USERNAME ?? "admin";
+  const adminPassword = process.env.KEYCLOAK_ADMIN_PASSWORD ?? "admin";
+  const deadline = Date.now() + 30_000;
+  let status: number | string = "no answer";
+  while (Date.now() < deadline) {
+    status = await probe(`${url}/realms/master`);
+    if (status === 200) break;
+    await sleep(1000);
+  }
+  if (status !== 200) throw new Error(`KEYCLOAK_URL=${url}: GET /realms/master answered ${status}, expected 200`);
+
+  // Check the admin credentials now rather than in the first test, and learn the version.
+  const token = await axios.post(
+    `${url}/realms/master/protocol/openid-connect/token`,
+    new URLSearchParams({ grant_type: "password", client_id: "admin-cli", username: adminUsername, password: adminPassword }),
+    { validateStatus: () => true, timeout: 10_000 },
+  );
+  if (token.status !== 200) {
+    throw new Error(`KEYCLOAK_URL=${url}: admin login as '${adminUsername}' failed with ${token.status} ${describeError(token.data)}`);
+  }
+  const info = await axios.get(`${url}/admin/serverinfo`, {
+    headers: { Authorization: `Bearer ${(token.data as { access_token: string }).access_token}` },
+    validateStatus: () => true,
+    timeout: 10_000,
+  });
+  const version = (info.data as { systemInfo?: { version?: string } } | undefined)?.systemInfo?.version ?? "unknown";
+  log(`using external Keycloak ${version} at ${url}`);
+  return { url, adminUsername, adminPassword, version, external: true, stop: async () => {} };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distribution cache
+// ---------------------------------------------------------------------------------------------
+
+/** Returns the unpacked distribution for `version`, fetching it through Maven if absent. */
+export async function ensureKeycloakDist(version: string, log: (l: string) => void = defaultLog): Promise<string> {
+  if (!/^[0-9A-Za-z][0-9A-Za-z.\-_]*$/.test(version)) throw new Error(`bad Keycloak version '${version}'`);
+  const root = cacheDir("keycloak", version);
+  const dist = path.join(root, "dist");
+  if (isDist(dist)) return dist;
+  fs.mkdirSync(root, { recursive: true });
+  return withLock(path.join(root, ".lock"), log, async () => {
+    if (isDist(dist)) return dist; // someone else fetched it while we waited
+    for (const e of fs.readdirSync(root)) {
+      if (e.startsWith(".tmp-")) fs.rmSync(path.join(root, e), { recursive: true, force: true });
+    }
+    const tmp = fs.mkdtempSync(path.join(root, ".tmp-"));
+    try {
+      const artifact = `org.keycloak:keycloak-quarkus-dist:${version}:tar.gz`;
+      log(`fetching ${artifact} with Maven`);
+      const t0 = Date.now();
+      const mvn = spawnSync(
+        "mvn",
+        ["-B", "-q", "dependency:copy", `-Dartifact=${artifact}`, `-DoutputDirectory=${tmp}`],
+        { encoding: "utf8", timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 },
+      );
+      if (mvn.error) throw new Error(`cannot run mvn (is Maven installed?): ${mvn.error.message}`);
+      if (mvn.status !== 0) {
+        throw new Error(`mvn dependency:copy ${artifact} failed (${mvn.status}):\n${tail(`${mvn.stdout}\n${mvn.stderr}`, 30)}`);
+      }
+      const tarball = fs.readdirSync(tmp).find((f) => f.endsWith(".tar.gz"));
+      if (!tarball) throw new Error(`mvn dependency:copy left no .tar.gz in ${tmp}`);
+      log(`fetched in ${((Date.now() - t0) / 1000).toFixed(1)} s, unpacking`);
+      const unpack = path.join(tmp, "unpack");
+      fs.mkdirSync(unpack);
+      const tar = spawnSync("tar", ["-xzf", path.join(tmp, tarball), "-C", unpack], { encoding: "utf8" });
+      if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
+      const top = fs.readdirSync(unpack);
+      if (top.length !== 1 || !isDist(path.join(unpack, top[0]!))) {
+        throw new Error(`unexpected archive layout: ${top.join(", ")}`);
+      }
+      fs.renameSync(path.join(unpack, top[0]!), dist); // atomic: readers see all or nothing
+      log(`Keycloak ${version} cached in ${dist}`);
+      return dist;
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+}
+
+function isDist(dir: string): boolean {
+  return fs.existsSync(path.join(dir, "bin", "kc.sh")) && fs.existsSync(path.join(dir, "lib", "quarkus-run.jar"));
+}
+
+/**
+ * Cross-process lock: a directory that only one process can create. A lock whose owner PID is
+ * gone (crash, SIGKILL) is taken over.
+ */
+async function withLock<T>(lockDir: string, log: (l: string) => void, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 20 * 60_000;
+  let announced = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir);
+      fs.writeFileSync(path.join(lockDir, "owner"), `${process.pid}\n`);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    if (lockIsStale(lockDir)) {
+      const aside = `${lockDir}.stale-${randomBytes(4).toString("hex")}`;
+      try {
+        fs.renameSync(lockDir, aside); // only one of several waiters wins this
+        fs.rmSync(aside, { recursive: true, force: true });
+      } catch {
+        /* someone else took it over */
+      }
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${lockDir}`);
+    if (!announced) log(`waiting for another process to finish provisioning (${lockDir})`);
+    announced = true;
+    await sleep(500);
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+function lockIsStale(lockDir: string): boolean {
+  try {
+    const pid = Number(fs.readFileSync(path.join(lockDir, "owner"), "utf8").trim());
+    return !(pid > 0 && pidAlive(pid));
+  } catch {
+    // No owner file yet: only stale if it has been like that for a while.
+    try {
+      return Date.now() - fs.statSync(lockDir).mtimeMs > 60_000;
+    } catch {
+      return false;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JDK
+// ---------------------------------------------------------------------------------------------
+
+interface Jdk {
+  home: string;
+  major: number;
+}
+
+/**
+ * Picks the JDK for a Keycloak version (KEYCLOAK_JAVA_HOME overrides).
+ *
+ * Keycloak's "Supported Configurations" guide (26.x) lists OpenJDK 17, 21 and 25 and recommends the
+ * newest, 25. Keycloak 26.7.3 prints no deprecation warning on 17 and was verified here to start on
+ * both the system JDK 17 and Temurin 25 (same start time), so for 26.7+ we prefer 25, then 21, then
+ * 17. Older releases (22.x - 26.6) are not known to be supported on 25; for them 21, then 17,
+ * which every Keycloak from 22 on supports.
+ */
+export function pickJdk(version: string, log: (l: string) => void = defaultLog): Jdk {
+  const forced = process.env.KEYCLOAK_JAVA_HOME;
+  if (forced) {
+    const jdk = describeJdk(forced);
+    if (!jdk) throw new Error(`KEYCLOAK_JAVA_HOME=${forced} has no bin/java`);
+    return jdk;
+  }
+  const [maj = 0, min = 0] = version.split(".").map((p) => Number.parseInt(p, 10) || 0);
+  const preference = maj > 26 || (maj === 26 && min >= 7) ? [25, 21, 17] : [21, 17];
+  const found = findJdks();
+  for (const want of preference) {
+    const jdk = found.find((j) => j.major === want);
+    if (jdk) return jdk;
+  }
+  const fallback = found.filter((j) => j.major >= 17).sort((a, b) => b.major - a.major)[0];
+  if (!fallback) {
+    throw new Error(`no JDK >= 17 found for Keycloak ${version} (looked in $JAVA_HOME, /usr/lib/jvm, PATH); set KEYCLOAK_JAVA_HOME`);
+  }
+  log(`no preferred JDK (${preference.join("/")}) for Keycloak ${version}; using JDK ${fallback.major} at ${fallback.home}`);
+  return fallback;
+}
+
+function findJdks(): Jdk[] {
+  const candidates: string[] = [];
+  if (process.env.JAVA_HOME) candidates.push(process.env.JAVA_HOME);
+  for (const base of ["/usr/lib/jvm", "/usr/java", "/opt/java"]) {
+    try {
+      for (const e of fs.readdirSync(base)) candidates.push(path.join(base, e));
+    } catch {
+      /* absent */
+    }
+  }
+  const onPath = spawnSync("sh", ["-c", "command -v java"], { encoding: "utf8" }).stdout.trim();
+  if (onPath) {
+    try {
+      candidates.push(path.dirname(path.dirname(fs.realpathSync(onPath))));
+    } catch {
+      /* dangling */
+    }
+  }
+  const seen = new Set<string>();
+  const out: Jdk[] = [];
+  for (const c of candidates) {
+    const jdk = describeJdk(c);
+    if (!jdk || seen.has(jdk.home)) continue;
+    seen.add(jdk.home);
+    out.push(jdk);
+  }
+  return out;
+}
+
+function describeJdk(home: string): Jdk | undefined {
+  try {
+    const real = fs.realpathSync(home);
+    if (!fs.existsSync(path.join(real, "bin", "java"))) return undefined;
+    let major = 0;
+    try {
+      const m = /^JAVA_VERSION="(\d+)(?:\.(\d+))?/m.exec(fs.readFileSync(path.join(real, "release"), "utf8"));
+      if (m) major = m[1] === "1" ? Number(m[2]) : Number(m[1]);
+    } catch {
+      const v = spawnSync(path.join(real, "bin", "java"), ["-version"], { encoding: "utf8" });
+      const m = /version "(\d+)(?:\.(\d+))?/.exec(v.stderr ?? "");
+      if (m) major = m[1] === "1" ? Number(m[2]) : Number(m[1]);
+    }
+    return { home: real, major };
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Launch
+// ---------------------------------------------------------------------------------------------
+
+class PortClashError extends Error {}
+
+/** Build-time options: they decide Quarkus' augmentation and thereby the snapshot key. */
+const BUILD_ARGS = ["--db=dev-mem"];
+
+async function launch(version: string, dist: string, jdk: Jdk, log: (l: string) => void): Promise<KeycloakServer> {
+  const t0 = Date.now();
+  const runsDir = path.join(os.tmpdir(), "kcreg-keycloak");
+  fs.mkdirSync(runsDir, { recursive: true });
+  pruneOldRuns(runsDir);
+  const stamp = `${version}-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}-${randomBytes(2).toString("hex")}`;
+  const instance = path.join(runsDir, stamp);
+  const logFile = path.join(runsDir, `${stamp}.log`);
+
+  const major = Number.parseInt(version, 10) || 0;
+  const snapshotKey = createHash("sha256").update(JSON.stringify({ BUILD_ARGS, java: jdk.major })).digest("hex").slice(0, 16);
+  const snapshot = path.join(cacheDir("keycloak", version), "augmented", snapshotKey);
+  const hadSnapshot = fs.existsSync(snapshot);
+  makeInstance(dist, instance, hadSnapshot ? snapshot : undefined);
+
+  const port = await freePort();
+  const args = ["start-dev", `--http-port=${port}`, "--http-host=127.0.0.1", ...BUILD_ARGS];
+  // Keycloak >= 25 has a management interface (default port 9000; in 26 it only listens when
+  // health or metrics are on, but move it anyway so parallel servers can never clash). 24 and
+  // older reject the option.
+  if (major >= 25) args.push(`--http-management-port=${await freePort()}`);
+
+  const adminUsername = "admin";
+  const adminPassword = "admin";
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith("KC_") && !k.startsWith("KEYCLOAK_") && k !== "JAVA_HOME" && k !== "JAVA") env[k] = v;
+  }
+  env.JAVA_HOME = jdk.home;
+  if (major >= 26 || major === 0) {
+    env.KC_BOOTSTRAP_ADMIN_USERNAME = adminUsername;
+    env.KC_BOOTSTRAP_ADMIN_PASSWORD = adminPassword;
+  } else {
+    env.KEYCLOAK_ADMIN = adminUsername; // before 26
+    env.KEYCLOAK_ADMIN_PASSWORD = adminPassword;
+  }
+
+  log(`starting Keycloak ${version} on JDK ${jdk.major} at http://127.0.0.1:${port} (log: ${logFile})`);
+  const out = fs.openSync(logFile, "a");
+  let child: ChildProcess;
+  try {
+    // detached => setsid(): Keycloak gets its own process group (pgid = pid), which we kill as a whole.
+    child = spawn(path.join(instance, "bin", "kc.sh"), args, { cwd: instance, env, detached: true, stdio: ["ignore", out, out] });
+  } finally {
+    fs.closeSync(out);
+  }
+  const pid = child.pid;
+  if (pid === undefined) {
+    fs.rmSync(instance, { recursive: true, force: true });
+    throw new Error(`could not spawn ${path.join(instance, "bin", "kc.sh")}`);
+  }
+  child.unref();
+  let exitCode: number | string | undefined;
+  child.on("exit", (code, signal) => {
+    exitCode = code ?? signal ?? "unknown";
+  });
+  child.on("error", () => {
+    exitCode = exitCode ?? "spawn error";
+  });
+  running.set(pid, instance);
+  installParentHooks();
+  startWatchdog(pid, instance);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await killGroup(pid);
+      running.delete(pid);
+      fs.rmSync(instance, { recursive: true, force: true });
+      log(`Keycloak (pid ${pid}) stopped`);
+    })());
+
+  const url = `http://127.0.0.1:${port}`;
+  const timeoutMs = Number(process.env.KEYCLOAK_START_TIMEOUT_MS) || 180_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exitCode !== undefined) {
+      await stop();
+      const logTail = tail(readFileSafe(logFile), 40);
+      if (/already bound|Address already in use/i.test(logTail)) throw new PortClashError(`port ${port} taken`);
+      throw new Error(`Keycloak exited (${exitCode}) before answering; last lines of ${logFile}:\n${logTail}`);
+    }
+    if ((await probe(`${url}/realms/master`)) === 200) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`Keycloak did not answer within ${timeoutMs / 1000} s; last lines of ${logFile}:\n${tail(readFileSafe(logFile), 40)}`);
+    }
+    await sleep(500);
+  }
+  log(`Keycloak ${version} ready at ${url} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (!hadSnapshot) saveSnapshot(path.join(instance, "lib", "quarkus"), snapshot);
+
+  return { url, adminUsername, adminPassword, version, javaHome: jdk.home, external: false, pid, logFile, stop };
+}
+
+/**
+ * The instance directory: bin/*.sh, conf/, lib/quarkus-run.jar and lib/quarkus/ are copies (kc.sh
+ * finds its home from its own real path, and Quarkus writes lib/quarkus next to the *real* path of
+ * quarkus-run.jar); everything big is a symlink into the cached distribution; data/ is new.
+ */
+function makeInstance(dist: string, instance: string, snapshot: string | undefined): void {
+  fs.mkdirSync(instance);
+  for (const entry of fs.readdirSync(dist, { withFileTypes: true })) {
+    const src = path.join(dist, entry.name);
+    const dst = path.join(instance, entry.name);
+    if (entry.name === "data") continue;
+    if (entry.name === "conf") {
+      fs.cpSync(src, dst, { recursive: true });
+    } else if (entry.name === "bin" || entry.name === "lib") {
+      fs.mkdirSync(dst);
+      for (const sub of fs.readdirSync(src, { withFileTypes: true })) {
+        const s = path.join(src, sub.name);
+        const d = path.join(dst, sub.name);
+        if (entry.name === "lib" && sub.name === "quarkus") fs.cpSync(snapshot ?? s, d, { recursive: true });
+        else if (sub.isFile()) fs.copyFileSync(s, d, fs.constants.COPYFILE_FICLONE);
+        else fs.symlinkSync(s, d);
+      }
+    } else {
+      fs.symlinkSync(src, dst);
+    }
+  }
+  fs.mkdirSync(path.join(instance, "data"));
+  fs.chmodSync(path.join(instance, "bin", "kc.sh"), 0o755);
+}
+
+function saveSnapshot(from: string, to: string): void {
+  try {
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    const tmp = fs.mkdtempSync(`${to}.tmp-`);
+    fs.cpSync(from, tmp, { recursive: true });
+    try {
+      fs.renameSync(tmp, to);
+    } catch {
+      fs.rmSync(tmp, { recursive: true, force: true }); // another process saved it first
+    }
+  } catch {
+    /* only an optimisation */
+  }
+}
+
+function pruneOldRuns(runsDir: string): void {
+  const cutoff = Date.now() - 3 * 24 * 3600_000;
+  for (const e of fs.readdirSync(runsDir)) {
+    const p = path.join(runsDir, e);
+    try {
+      if (fs.statSync(p).mtimeMs < cutoff) fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      /* raced with another pruner */
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process control
+// ---------------------------------------------------------------------------------------------
+
+/** pid (= pgid) -> instance dir of every Keycloak this process started and has not stopped. */
+const running = new Map<number, string>();
+let hooksInstalled = false;
+
+function installParentHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  // Normal exit (also process.exit()): we cannot wait here; SIGTERM the groups, the watchdog
+  // escalates to SIGKILL and removes the instance directories.
+  process.on("exit", () => {
+    for (const pgid of running.keys()) signalGroup(pgid, "SIGTERM");
+  });
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    const handler = (): void => {
+      for (const pgid of running.keys()) signalGroup(pgid, "SIGTERM");
+      process.removeListener(sig, handler);
+      // Keep the default behaviour (terminate) unless someone else handles the signal.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, handler);
+  }
+}
+
+function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, sig);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** SIGTERM the group, SIGKILL after a grace period, and wait until every member is gone. */
+async function killGroup(pgid: number, graceMs = 20_000): Promise<void> {
+  if (!signalGroup(pgid, "SIGTERM")) return;
+  if (await waitGroupGone(pgid, graceMs)) return;
+  signalGroup(pgid, "SIGKILL");
+  if (!(await waitGroupGone(pgid, 10_000))) throw new Error(`Keycloak process group ${pgid} survived SIGKILL`);
+}
+
+async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!signalGroup(pgid, 0)) return true;
+    await sleep(100);
+  }
+  return !signalGroup(pgid, 0);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Start time of a process in clock ticks (Linux), to tell a PID from a later reuse of it. */
+function procStartTime(pid: number): string {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "x";
+  } catch {
+    return "x";
+  }
+}
+
+/**
+ * A detached node process (its own session, so it outlives a SIGKILLed parent and ignores the
+ * terminal's Ctrl-C) that polls the parent; when the parent is gone it stops the Keycloak group
+ * (SIGTERM, SIGKILL after 15 s) and removes the instance directory. It exits by itself once the
+ * Keycloak group is gone.
+ */
+function startWatchdog(pgid: number, instance: string): void {
+  const script = `
+const fs = require("fs");
+const [ppid, pstart, pgid, dir] = process.argv.slice(1);
+const startTime = (pid) => { try { const s = fs.readFileSync("/proc/" + pid + "/stat", "utf8"); return s.slice(s.lastIndexOf(")") + 2).split(" ")[19]; } catch { return "x"; } };
+const alive = (pid) => { try { process.kill(pid, 0); } catch (e) { return e.code === "EPERM"; } return pstart === "x" || startTime(pid) === pstart; };
+const groupAlive = () => { try { process.kill(-Number(pgid), 0); return true; } catch (e) { return e.code === "EPERM"; } };
+const done = () => { try { fs.rmSync(dir, { recursive: true, force: true }); } catch {} process.exit(0); };
+const poll = setInterval(() => {
+  if (!groupAlive()) done();
+  if (alive(Number(ppid))) return;
+  clearInterval(poll);
+  try { process.kill(-Number(pgid), "SIGTERM"); } catch {}
+  const t0 = Date.now();
+  setInterval(() => {
+    if (!groupAlive()) done();
+    if (Date.now() - t0 > 15000) { try { process.kill(-Number(pgid), "SIGKILL"); } catch {} }
+    if (Date.now() - t0 > 60000) process.exit(1);
+  }, 200);
+}, 500);
+`;
+  const wd = spawn(process.execPath, ["-e", script, String(process.pid), procStartTime(process.pid), String(pgid), instance], {
+    detached: true,
+    stdio: "ignore",
+    env: {},
+  });
+  wd.unref();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function probe(url: string): Promise<number | string> {
+  try {
+    const res = await axios.get(url, { timeout: 3000, validateStatus: () => true, maxRedirects: 0 });
+    return res.status;
+  } catch (e) {
+    return (e as { code?: string }).code ?? "error";
+  }
+}
+
+function describeError(data: unknown): string {
+  if (data && typeof data === "object") {
+    const d = data as { error?: unknown; error_description?: unknown };
+    return [d.error, d.error_description].filter((x) => typeof x === "string").join(": ");
+  }
+  return "";
+}
+
+function readFileSafe(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function tail(text: string, lines: number): string {
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
