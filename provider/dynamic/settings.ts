@@ -3,7 +3,7 @@ import { CreateCredentials } from "../registration/credentials";
 import { RecoveryCredentials } from "../registration/recovery";
 import { TransportOptions } from "../registration/http";
 import { registerSecret } from "../registration/redact";
-import { Auth, CONFIG_NAMESPACE } from "../schema/connection";
+import { Auth, CONFIG_NAMESPACE, ConfigKey } from "../schema/connection";
 
 /**
  * Provider-wide settings, read in the provider process from the stack configuration
@@ -17,9 +17,9 @@ export interface ProviderSettings {
   transport: TransportOptions;
 }
 
-type Lookup = (key: string) => string | undefined;
+type Lookup = (key: ConfigKey) => string | undefined;
 
-function envName(key: string): string {
+export function envName(key: ConfigKey): string {
   return `KEYCLOAK_REGISTRATION_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
 }
 

@@ -182,7 +182,7 @@ function errorFromResponse(req: RegistrationRequest, status: number, data: unkno
         "registration-access-token-rejected",
         ctx,
         `the stored registration access token was rejected (HTTP ${status})${said}; it was rotated by an update whose result was never saved, or revoked by an administrator`,
-        "Configure a recovery service account with the manage-clients role (keycloak-registration:recoveryClientId / recoveryClientSecret) so a fresh token can be issued automatically, or have an administrator run `kcreg.sh update-token <clientId>` (or POST /admin/realms/<realm>/clients/<id>/registration-access-token) and import the client again with that token",
+        "Configure a recovery service account with the manage-clients role (keycloak-registration:recoveryClientId / recoveryClientSecret) so a fresh token is issued automatically; or have an administrator run `kcreg.sh update-token <clientId>` (or POST /admin/realms/<realm>/clients/<id>/registration-access-token), then run `pulumi state delete <urn>`, give the resource `adopt: { registrationAccessToken: <new token> }` and run `pulumi up`",
         details,
       );
     }

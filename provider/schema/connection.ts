@@ -3,6 +3,30 @@ import { z } from "zod";
 /** The stack configuration namespace: `pulumi config set keycloak-registration:<key> ...`. */
 export const CONFIG_NAMESPACE = "keycloak-registration";
 
+/**
+ * Every stack configuration key the provider reads (`pulumi config set keycloak-registration:<key>`),
+ * with what it is for. Each can also come from the environment as KEYCLOAK_REGISTRATION_<KEY_IN_SNAKE_CASE>.
+ * The README's configuration reference is checked against this list by a unit test.
+ */
+export const CONFIG_KEYS = {
+  serverUrl: "Keycloak's base URL, e.g. https://sso.example.com (default for every resource)",
+  realm: "The realm clients are registered in (default for every resource)",
+  initialAccessToken: "Auth mode: an initial access token (secret)",
+  bearerToken: "Auth mode: a bearer token of a user or service account with create-client or manage-clients (secret)",
+  serviceAccountClientId: "Auth mode: a service account's clientId (client-credentials grant)",
+  serviceAccountClientSecret: "The service account's client secret (secret)",
+  serviceAccountRealm: "The service account's realm, when it is not the clients' realm",
+  anonymous: "Auth mode: `true` registers without a token, as the realm's anonymous policies allow",
+  recoveryClientId: "Optional: a service account with manage-clients that issues a fresh registration access token when the stored one was lost",
+  recoveryClientSecret: "The recovery service account's client secret (secret)",
+  recoveryRealm: "The recovery service account's realm, when it is not the clients' realm",
+  timeoutSeconds: "Per-request timeout (default 30)",
+  retries: "Retries of idempotent requests (GET, DELETE) after a network fault or 502/503/504 (default 3)",
+  caCertificate: "PEM certificate(s) of a private CA that signs Keycloak's TLS certificate",
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
 const NO_SPACE = /^\S+$/;
 
 export const serverUrlSchema = z
