@@ -1,5 +1,6 @@
 import type { ClientRepresentation } from "../registration/defaultEndpoint";
 import { CLIENT_FIELDS, ClientField, KeycloakClientInputs, ProtocolMapper, REPLACE_FIELDS, SET_FIELDS } from "../schema/keycloakClient";
+import { canonical, declaredKeysMatch, sortedSet } from "./compare";
 
 /** The client fields a program declares (a subset of ClientRepresentation). */
 export type ClientFields = Partial<Pick<KeycloakClientInputs, ClientField>>;
@@ -59,21 +60,6 @@ export function declaredFields(obj: Record<string, unknown>): ClientField[] {
   return CLIENT_FIELDS.filter((f) => obj[f] !== undefined && obj[f] !== null);
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
-function sortedSet(values: unknown): string[] {
-  return Array.isArray(values) ? [...new Set(values.map(String))].sort() : [];
-}
-
 function mapperKey(m: ProtocolMapper, clientProtocol: string | undefined): string {
   return canonical({ name: m.name, protocol: m.protocol ?? clientProtocol ?? "openid-connect", protocolMapper: m.protocolMapper, config: m.config ?? {} });
 }
@@ -85,11 +71,8 @@ function mapperKey(m: ProtocolMapper, clientProtocol: string | undefined): strin
 export function fieldSatisfied(field: ClientField, declared: unknown, observed: unknown, clientProtocol?: string): boolean {
   switch (field) {
     case "attributes":
-    case "extra": {
-      const want = (declared ?? {}) as Record<string, unknown>;
-      const have = (observed ?? {}) as Record<string, unknown>;
-      return Object.keys(want).every((k) => canonical(want[k]) === canonical(have[k]));
-    }
+    case "extra":
+      return declaredKeysMatch(declared, observed);
     case "protocolMappers": {
       const want = ((declared ?? []) as ProtocolMapper[]).map((m) => mapperKey(m, clientProtocol)).sort();
       const have = ((observed ?? []) as ProtocolMapper[]).map((m) => mapperKey(m, clientProtocol)).sort();

@@ -3,3 +3,4 @@
  * tiny serialized shells in `../resources`. Nothing here is serialized into the stack's state.
  */
 export { keycloakClientProvider } from "./keycloakClientProvider";
+export { oidcClientProvider } from "./oidcClientProvider";

@@ -11,7 +11,8 @@ export interface RequestContext {
 
 function where(ctx: RequestContext): string {
   const client = ctx.clientId ? `client "${ctx.clientId}"` : "a client";
-  return `could not ${ctx.operation} ${client} in realm "${ctx.realm}" at ${ctx.serverUrl}`;
+  // A server other than Keycloak has no realm: the endpoint URL alone says where.
+  return `could not ${ctx.operation} ${client}${ctx.realm ? ` in realm "${ctx.realm}"` : ""} at ${ctx.serverUrl}`;
 }
 
 /**

@@ -1,0 +1,174 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { Connection } from "../registration/connection";
+import { bearerFor } from "../registration/credentials";
+import { clientExists } from "../registration/clientExistence";
+import { RegistrationAccessTokenRejected, RegistrationError } from "../registration/errors";
+import {
+  ClientMetadata,
+  ClientRegistration,
+  deleteOidcClient,
+  genericOidcEndpoint,
+  keycloakOidcEndpoint,
+  OidcRegistrationEndpoint,
+  readOidcClient,
+  registerOidcClient,
+  updateOidcClient,
+} from "../registration/oidcEndpoint";
+import { redact } from "../registration/redact";
+import { problemsFrom } from "../schema/issues";
+import { OidcClientInputs, oidcClientArgsSchema } from "../schema/oidcClient";
+import { diffOidcClient, observeOidc, oidcMetadataBody, OidcClientState, OidcMetadata } from "./oidcDiff";
+import { configureFrom, credentialsFor, NO_CREDENTIALS_HINT, settings } from "./settings";
+import { containsUnknown, withoutUnknowns } from "./unknowns";
+
+const PROVIDER_KEY = "__provider";
+
+type Inputs = OidcClientInputs & { [PROVIDER_KEY]?: string };
+
+/** Where a client is registered: Keycloak (serverUrl + realm) or any RFC 7591 server (registrationEndpoint). */
+type Location = Pick<OidcClientState, "serverUrl" | "realm" | "registrationEndpoint">;
+
+function locationOf(s: Location): Location {
+  return s.registrationEndpoint !== undefined ? { registrationEndpoint: s.registrationEndpoint } : { serverUrl: s.serverUrl, realm: s.realm };
+}
+
+/** The Keycloak connection, when the client lives in Keycloak; only then may Keycloak-specific requests be made. */
+function keycloakOf(s: Location): Connection | undefined {
+  return s.registrationEndpoint === undefined && s.serverUrl !== undefined && s.realm !== undefined
+    ? { serverUrl: s.serverUrl, realm: s.realm, transport: settings().transport }
+    : undefined;
+}
+
+function endpointOf(s: Location): OidcRegistrationEndpoint {
+  const keycloak = keycloakOf(s);
+  return keycloak ? keycloakOidcEndpoint(keycloak) : genericOidcEndpoint(s.registrationEndpoint ?? "", settings().transport);
+}
+
+function registrationOf(state: OidcClientState): ClientRegistration {
+  return { registrationClientUri: state.registration_client_uri, registrationAccessToken: state.registration_access_token, clientId: state.client_id };
+}
+
+/**
+ * Whether a failed read or delete means the client is gone. RFC 7592 answers a deleted client with
+ * 401 (or 404, already handled by the endpoint layer); so does a dead token. Keycloak can be asked
+ * which one it is; any other server is taken at its RFC word.
+ */
+async function goneInsteadOf(e: unknown, state: OidcClientState): Promise<boolean> {
+  if (!(e instanceof RegistrationAccessTokenRejected)) return false;
+  const keycloak = keycloakOf(state);
+  return keycloak ? !(await clientExists(keycloak, state.client_id)) : true;
+}
+
+/** Outputs from the server's answer: identity, the newest token and URI, the secret and the server's view of declared metadata. */
+function stateFrom(metadata: ClientMetadata, declared: OidcMetadata, location: Location, previous?: OidcClientState): OidcClientState {
+  const view = observeOidc(metadata, declared);
+  const isPublic = (metadata.token_endpoint_auth_method ?? declared.token_endpoint_auth_method) === "none";
+  const expiresAt = metadata.client_secret_expires_at ?? previous?.client_secret_expires_at;
+  return {
+    ...view,
+    ...locationOf(location),
+    client_id: String(metadata.client_id ?? previous?.client_id),
+    ...(isPublic ? {} : { client_secret: metadata.client_secret ?? previous?.client_secret }),
+    ...(expiresAt === undefined || isPublic ? {} : { client_secret_expires_at: expiresAt }),
+    // A server that does not rotate answers without a token (or with the same one): keep the newest.
+    registration_access_token: metadata.registration_access_token ?? previous?.registration_access_token ?? "",
+    registration_client_uri: metadata.registration_client_uri ?? previous?.registration_client_uri ?? "",
+  };
+}
+
+/** Errors cross into Pulumi's output: only our own, token-free messages go through. */
+function surfaced(e: unknown): Error {
+  if (e instanceof RegistrationError) return e;
+  return new Error(redact(e instanceof Error ? e.message : String(e)));
+}
+
+function credentialsProblem(inputs: OidcClientInputs): string | undefined {
+  const credentials = credentialsFor(inputs.auth);
+  if (!credentials) return NO_CREDENTIALS_HINT;
+  if (credentials.kind === "serviceAccount" && inputs.registrationEndpoint !== undefined) {
+    return "a service account fetches its token from a Keycloak realm, so it cannot register at registrationEndpoint: configure keycloak-registration:initialAccessToken or bearerToken, or give the resource auth.initialAccessToken or auth.bearerToken";
+  }
+  return undefined;
+}
+
+export const oidcClientProvider: pulumi.dynamic.ResourceProvider = {
+  async configure(req) {
+    configureFrom(req.config);
+  },
+
+  async check(olds, news) {
+    const { [PROVIDER_KEY]: _provider, ...args } = news as Inputs;
+    const parsed = oidcClientArgsSchema.safeParse(withoutUnknowns(args));
+    if (!parsed.success) return { failures: problemsFrom(oidcClientArgsSchema, parsed.error) };
+    const creating = !olds || Object.keys(olds).length === 0;
+    const problem = creating && !containsUnknown(args.auth) ? credentialsProblem(parsed.data) : undefined;
+    if (problem) return { failures: [{ property: "auth", reason: problem }] };
+    return { inputs: containsUnknown(args) ? news : { ...parsed.data, [PROVIDER_KEY]: news[PROVIDER_KEY] } };
+  },
+
+  async diff(_id, olds: OidcClientState, news: Inputs) {
+    if (containsUnknown(news)) {
+      const unknownReplace = (["serverUrl", "realm", "registrationEndpoint", "client_id"] as const).filter((k) => containsUnknown(news[k]));
+      return { changes: true, replaces: unknownReplace };
+    }
+    const d = diffOidcClient(olds, news);
+    return { changes: d.replaces.length > 0 || d.changed.length > 0 || d.removed.length > 0, replaces: d.replaces, deleteBeforeReplace: false };
+  },
+
+  async create(inputs: Inputs) {
+    const problem = credentialsProblem(inputs);
+    if (problem) throw new Error(problem);
+    const endpoint = endpointOf(inputs);
+    try {
+      // An initial access token or a bearer token is just a bearer token to any RFC 7591 server.
+      const auth = await bearerFor(keycloakOf(inputs) ?? { serverUrl: endpoint.serverUrl, realm: "", transport: endpoint.transport }, credentialsFor(inputs.auth)!);
+      const created = await registerOidcClient(endpoint, auth, oidcMetadataBody(inputs));
+      if (inputs.client_id !== undefined && created.clientId !== inputs.client_id) {
+        // A server that assigns its own identifier would otherwise make every later preview a replacement.
+        await deleteOidcClient(endpoint, created);
+        throw new Error(
+          `the server at ${endpoint.url} ignored the requested client_id "${inputs.client_id}" and assigned its own; the client it created was deleted again. Leave client_id out and read the assigned one from the client_id output`,
+        );
+      }
+      const outs = stateFrom(created, inputs, inputs);
+      return { id: outs.client_id, outs };
+    } catch (e) {
+      throw surfaced(e);
+    }
+  },
+
+  async read(id, props?: OidcClientState) {
+    if (!props?.registration_access_token || !props.registration_client_uri) {
+      throw new Error(`cannot read client "${id}": the stack holds no registration access token or registration_client_uri for it`);
+    }
+    try {
+      const metadata = await readOidcClient(endpointOf(props), registrationOf(props));
+      if (!metadata) return {};
+      // Keycloak re-signs the same token on a read; keeping ours avoids churn in the state.
+      return { id, props: stateFrom({ ...metadata, registration_access_token: undefined }, props, props, props) };
+    } catch (e) {
+      if (await goneInsteadOf(e, props)) return {};
+      throw surfaced(e);
+    }
+  },
+
+  async update(_id, olds: OidcClientState, news: Inputs) {
+    try {
+      const { client_id: _clientId, ...metadata } = oidcMetadataBody(news);
+      const updated = await updateOidcClient(endpointOf(news), registrationOf(olds), metadata);
+      return { outs: stateFrom(updated, news, news, olds) };
+    } catch (e) {
+      throw surfaced(e);
+    }
+  },
+
+  async delete(_id, props: OidcClientState) {
+    try {
+      await deleteOidcClient(endpointOf(props), registrationOf(props));
+    } catch (e) {
+      // A client already gone counts as deleted.
+      if (await goneInsteadOf(e, props)) return;
+      throw surfaced(e);
+    }
+  },
+};
