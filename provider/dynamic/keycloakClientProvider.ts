@@ -4,7 +4,7 @@ import { BearerToken, bearerFor } from "../registration/credentials";
 import { ClientRepresentation, deleteClient, readClient, registerClient, updateClient } from "../registration/defaultEndpoint";
 import { clientExists } from "../registration/clientExistence";
 import { issueRegistrationAccessToken } from "../registration/recovery";
-import { RegistrationAccessTokenRejected, RegistrationError } from "../registration/errors";
+import { ClientIdInUse, RegistrationAccessTokenRejected, RegistrationError } from "../registration/errors";
 import { redact } from "../registration/redact";
 import { problemsFrom } from "../schema/issues";
 import { KeycloakClientInputs, keycloakClientArgsSchema } from "../schema/keycloakClient";
@@ -123,6 +123,15 @@ export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
       const outs = stateFrom(rep, inputs, inputs);
       return { id: outs.clientId, outs };
     } catch (e) {
+      // An earlier create whose answer was lost (a crash, a dropped response) left the client
+      // registered but unknown to the stack: with a recovery service account, take it over.
+      const recovery = settings().recovery;
+      if (e instanceof ClientIdInUse && inputs.clientId && recovery) {
+        const registrationAccessToken = await issueRegistrationAccessToken(conn, recovery, { clientId: inputs.clientId }).catch((r: unknown) => {
+          throw surfaced(r);
+        });
+        return adopt(conn, { ...inputs, adopt: { registrationAccessToken } });
+      }
       throw surfaced(e);
     }
   },

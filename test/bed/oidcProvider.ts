@@ -9,7 +9,7 @@
  * Its storage is an in-memory adapter of our own, so a test can change a registered client behind the
  * server's back (out-of-band drift) or delete it.
  */
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -115,6 +115,8 @@ export async function startOidcProvider(): Promise<OidcProviderServer> {
   const provider = new Provider(issuer, {
     adapter: (model: string) => new MapAdapter(model, store),
     scopes: ["openid", "offline_access", "email", "profile"],
+    // A signing key of its own, so the provider does not fall back to (and warn about) its development keys.
+    jwks: { keys: [{ ...generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }), alg: "ES256", use: "sig" }] },
     features: {
       registration: { enabled: true, initialAccessToken },
       registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },

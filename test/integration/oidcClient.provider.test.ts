@@ -1,0 +1,170 @@
+import { oidcClientProvider } from "../../provider/dynamic";
+import type { OidcClientState } from "../../provider/dynamic/oidcDiff";
+import { RegistrationAccessTokenRejected } from "../../provider/registration/errors";
+import { startOidcProvider, type OidcProviderServer } from "../bed/oidcProvider";
+import type { TestRealm } from "../bed/realm";
+import { configureProvider, realmForThisFile } from "../support/providerHarness";
+
+const provider = oidcClientProvider as Required<typeof oidcClientProvider>;
+
+/** check → create, as the engine does for a new resource. */
+async function register(args: Record<string, unknown>): Promise<{ id: string; outs: OidcClientState }> {
+  const checked = await provider.check({}, args);
+  if (checked.failures?.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+  const created = await provider.create(checked.inputs);
+  return { id: created.id, outs: created.outs as OidcClientState };
+}
+
+/** check → diff → update, as the engine does for a changed resource. */
+async function apply(id: string, olds: OidcClientState, args: Record<string, unknown>): Promise<{ changes: boolean; outs: OidcClientState }> {
+  const checked = await provider.check(olds, args);
+  if (checked.failures?.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+  const d = await provider.diff(id, olds, checked.inputs);
+  if (!d.changes) return { changes: false, outs: olds };
+  const updated = await provider.update(id, olds, checked.inputs);
+  return { changes: true, outs: updated.outs as OidcClientState };
+}
+
+describe("OidcClient against Keycloak's openid-connect endpoint", () => {
+  let realm: TestRealm;
+  let where: { serverUrl: string; realm: string };
+
+  beforeAll(async () => {
+    const bed = await realmForThisFile("oidc");
+    realm = bed.realm;
+    where = { serverUrl: bed.server.url, realm: realm.name };
+  });
+  afterAll(async () => realm?.remove());
+
+  beforeEach(async () => {
+    await configureProvider({ initialAccessToken: await realm.createInitialAccessToken({ count: 5, expiration: 600 }) });
+  });
+
+  test("create registers RFC 7591 metadata; the id is the generated client_id and the management URI is the server's", async () => {
+    const { id, outs } = await register({
+      ...where,
+      client_name: "Spec client",
+      redirect_uris: ["https://app.example.com/cb"],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      scope: "email profile",
+      tos_uri: "https://app.example.com/tos",
+    });
+    expect(id).toBe(outs.client_id);
+    expect(outs.registration_client_uri).toBe(`${realm.registrationUrl("openid-connect")}/${id}`);
+    expect(outs.registration_access_token).toMatch(/^eyJ/);
+    const live = await realm.getClient(id);
+    expect(live).toMatchObject({ name: "Spec client", redirectUris: ["https://app.example.com/cb"], publicClient: false });
+    expect(outs.client_secret).toBe(live?.secret);
+    expect(outs.client_secret_expires_at).toBe(0);
+    // Only declared metadata is kept as the server's view; `none` added by Keycloak shows no diff.
+    expect(outs.response_types).toEqual(["code", "none"]);
+    expect((await provider.diff(id, outs, (await provider.check(outs, { ...where, client_name: "Spec client", redirect_uris: ["https://app.example.com/cb"], grant_types: ["refresh_token", "authorization_code"], response_types: ["code"], scope: "profile email", tos_uri: "https://app.example.com/tos" })).inputs)).changes).toBe(false);
+  });
+
+  test("update rotates the registration access token and the next update still authenticates", async () => {
+    const { id, outs: created } = await register({ ...where, client_name: "v0", redirect_uris: ["https://app.example.com/cb"] });
+    let outs = created;
+    const seen = [outs.registration_access_token];
+    for (const version of ["v1", "v2", "v3"]) {
+      const before = outs;
+      ({ outs } = await apply(id, before, { ...where, client_name: version, redirect_uris: ["https://app.example.com/cb"] }));
+      expect(outs.registration_access_token).not.toBe(before.registration_access_token);
+      expect((await realm.getClient(id))?.name).toBe(version);
+      await expect(provider.update(id, before, { ...where, client_name: "stale" })).rejects.toBeInstanceOf(RegistrationAccessTokenRejected);
+      seen.push(outs.registration_access_token);
+    }
+    expect(new Set(seen).size).toBe(4);
+  });
+
+  test("read finds out-of-band drift and the next update restores the declaration", async () => {
+    const declared = { ...where, redirect_uris: ["https://declared.example/cb"] };
+    const { id, outs } = await register(declared);
+    await realm.updateClient(id, { redirectUris: ["https://attacker.example/cb"] });
+    const refreshed = await provider.read(id, outs);
+    expect(refreshed.props).toMatchObject({ redirect_uris: ["https://attacker.example/cb"] });
+    const { changes } = await apply(id, refreshed.props as OidcClientState, declared);
+    expect(changes).toBe(true);
+    expect((await realm.getClient(id))?.redirectUris).toEqual(["https://declared.example/cb"]);
+  });
+
+  test("a public client (token_endpoint_auth_method none) has no secret", async () => {
+    const { id, outs } = await register({ ...where, redirect_uris: ["https://spa.example.com/cb"], token_endpoint_auth_method: "none" });
+    expect(outs.client_secret).toBeUndefined();
+    expect((await realm.getClient(id))?.publicClient).toBe(true);
+  });
+
+  test("a client deleted out of band disappears on read (Keycloak's 401 told apart from a dead token), and deleting it again counts as done", async () => {
+    const { id, outs } = await register({ ...where, redirect_uris: ["https://a.example/cb"] });
+    await realm.deleteClient(id);
+    await expect(provider.read(id, outs)).resolves.toEqual({});
+    await expect(provider.delete(id, outs)).resolves.toBeUndefined();
+  });
+
+  test("a dead registration access token on a live client is an error that says what to do, not a silent removal", async () => {
+    const { id, outs } = await register({ ...where, redirect_uris: ["https://a.example/cb"] });
+    await realm.issueRegistrationAccessToken(id);
+    await expect(provider.read(id, outs)).rejects.toThrow(/registration access token was rejected/);
+  });
+
+  test("Keycloak's refusals arrive as errors naming the client and the cause", async () => {
+    await expect(register({ ...where, redirect_uris: ["https://a.example/cb"], scope: "not-a-scope" })).rejects.toThrow(/Allowed Client Scopes/);
+  });
+
+  test("delete removes the client", async () => {
+    const { id, outs } = await register({ ...where, redirect_uris: ["https://a.example/cb"] });
+    await provider.delete(id, outs);
+    expect(await realm.getClient(id)).toBeUndefined();
+  });
+});
+
+describe("OidcClient against oidc-provider (any RFC 7591/7592 server)", () => {
+  let op: OidcProviderServer;
+  let where: { registrationEndpoint: string };
+
+  beforeAll(async () => {
+    op = await startOidcProvider();
+    where = { registrationEndpoint: op.registrationEndpoint };
+  });
+  afterAll(async () => op?.stop());
+  beforeEach(async () => configureProvider({ initialAccessToken: op.initialAccessToken }));
+
+  test("create, rotating updates, removal of a field, drift, gone, delete", async () => {
+    const { id, outs: created } = await register({ ...where, client_name: "v0", redirect_uris: ["https://app.example.com/cb"], contacts: ["ops@example.com"] });
+    expect(created.registration_client_uri).toBe(`${op.issuer}/reg/${id}`);
+    expect(op.getClient(id)).toMatchObject({ client_name: "v0", contacts: ["ops@example.com"] });
+
+    let outs = created;
+    for (const version of ["v1", "v2"]) {
+      const before = outs;
+      ({ outs } = await apply(id, before, { ...where, client_name: version, redirect_uris: ["https://app.example.com/cb"], contacts: ["ops@example.com"] }));
+      expect(outs.registration_access_token).not.toBe(before.registration_access_token);
+      expect(op.getClient(id)?.client_name).toBe(version);
+    }
+
+    // RFC 7592: the update sends the full metadata, so a field left out is gone.
+    ({ outs } = await apply(id, outs, { ...where, client_name: "v2", redirect_uris: ["https://app.example.com/cb"] }));
+    expect(op.getClient(id)).not.toHaveProperty("contacts");
+
+    op.updateClient(id, { redirect_uris: ["https://attacker.example/cb"] });
+    const refreshed = await provider.read(id, outs);
+    expect(refreshed.props).toMatchObject({ redirect_uris: ["https://attacker.example/cb"] });
+    ({ outs } = await apply(id, refreshed.props as OidcClientState, { ...where, client_name: "v2", redirect_uris: ["https://app.example.com/cb"] }));
+    expect(op.getClient(id)?.redirect_uris).toEqual(["https://app.example.com/cb"]);
+
+    await provider.delete(id, outs);
+    expect(op.getClient(id)).toBeUndefined();
+    await expect(provider.read(id, outs)).resolves.toEqual({});
+  });
+
+  test("a requested client_id the server ignores is an error, and the stray client is deleted again", async () => {
+    const before = op.listClientIds().length;
+    await expect(register({ ...where, client_id: "wanted", redirect_uris: ["https://a.example/cb"] })).rejects.toThrow(/ignored the requested client_id "wanted"/);
+    expect(op.listClientIds()).toHaveLength(before);
+  });
+
+  test("a wrong initial access token is explained", async () => {
+    await configureProvider({ initialAccessToken: "not-the-token" });
+    await expect(register({ ...where, redirect_uris: ["https://a.example/cb"] })).rejects.toThrow(/initial access token was rejected/);
+  });
+});
