@@ -229,7 +229,7 @@ function errorFromResponse(req: RegistrationRequest, status: number, data: unkno
       "client-id-in-use",
       ctx,
       "the clientId is already registered in this realm",
-      "Choose another clientId, or adopt the existing client with the `import` resource option and its registration access token (see the README, Import)",
+      "Choose another clientId; if the client is this resource's own (an earlier create whose answer was lost), configure a recovery service account (keycloak-registration:recoveryClientId / recoveryClientSecret) and run again to adopt it, or adopt it with `adopt: { registrationAccessToken }` (see the README, Import)",
       details,
     );
   }
