@@ -133,4 +133,35 @@ describe("KeycloakClient through a real `pulumi up`", () => {
     expect(secrets.size).toBeGreaterThanOrEqual(6);
     expect(transcripts.flatMap((t) => secrets.findIn(t.where, t.text))).toEqual([]);
   });
+
+  test("credentials are not client state, and a new clientId replaces the client", async () => {
+    declare({ svc: { clientId: "e2e-svc-1", description: "a" } });
+    record("up svc", await stack.up());
+    expect(await realm.getClient("e2e-svc-1")).toBeDefined();
+
+    // A changed (here: unusable) initial access token is no change to the client…
+    await stack.setConfig("keycloak-registration:initialAccessToken", "exhausted-or-revoked-token", { secret: true });
+    const unchanged = record("preview after credential change", await stack.preview({ expectNoChanges: true }));
+    expect(unchanged.code).toBe(0);
+    // …and updates keep working with the client's own registration access token.
+    declare({ svc: { clientId: "e2e-svc-1", description: "b" } });
+    record("up with unusable credentials", await stack.up());
+    expect((await realm.getClient("e2e-svc-1"))?.description).toBe("b");
+
+    // A new clientId is a new client: registered (with a fresh token), then the old one deleted.
+    const iat = await realm.createInitialAccessToken({ count: 1, expiration: 600 });
+    secrets.add("second initial access token", iat);
+    await stack.setConfig("keycloak-registration:initialAccessToken", iat, { secret: true });
+    declare({ svc: { clientId: "e2e-svc-2", description: "b" } });
+    const plan = record("preview replace", await stack.preview());
+    expect(plan.json?.changeSummary).toMatchObject({ replace: 1 });
+    record("up replace", await stack.up());
+    expect(await realm.getClient("e2e-svc-1")).toBeUndefined();
+    expect(await realm.getClient("e2e-svc-2")).toMatchObject({ description: "b" });
+    await exportIsClean("replace");
+
+    record("destroy svc", await stack.destroy());
+    expect(await realm.getClient("e2e-svc-2")).toBeUndefined();
+    expect(transcripts.flatMap((t) => secrets.findIn(t.where, t.text))).toEqual([]);
+  });
 });
