@@ -116,7 +116,7 @@ export async function startOidcProvider(): Promise<OidcProviderServer> {
     adapter: (model: string) => new MapAdapter(model, store),
     scopes: ["openid", "offline_access", "email", "profile"],
     // A signing key of its own, so the provider does not fall back to (and warn about) its development keys.
-    jwks: { keys: [{ ...generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }), alg: "ES256", use: "sig" }] },
+    jwks: { keys: [{ ...generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }), alg: "RS256", use: "sig" }] },
     features: {
       registration: { enabled: true, initialAccessToken },
       registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
