@@ -4,3 +4,4 @@
  */
 export { keycloakClientProvider } from "./keycloakClientProvider";
 export { oidcClientProvider } from "./oidcClientProvider";
+export { samlClientProvider } from "./samlClientProvider";

@@ -16,7 +16,7 @@ const PROVIDER_KEY = "__provider";
 
 type Inputs = KeycloakClientInputs & { [PROVIDER_KEY]?: string };
 
-function connectionOf(s: { serverUrl: string; realm: string }): Connection {
+export function connectionOf(s: { serverUrl: string; realm: string }): Connection {
   return { serverUrl: s.serverUrl, realm: s.realm, transport: settings().transport };
 }
 
@@ -28,7 +28,7 @@ type Outcome<T> = { gone: true } | { gone: false; value: T; registrationAccessTo
  * engine never saved. Then, with a recovery service account configured, a fresh token is issued and
  * `op` runs once more; without one, the error says how to recover by hand.
  */
-async function withRegistrationAccessToken<T>(conn: Connection, state: KeycloakClientState, op: (token: BearerToken) => Promise<T>): Promise<Outcome<T>> {
+export async function withRegistrationAccessToken<T>(conn: Connection, state: { clientId: string; internalId?: string; registrationAccessToken?: string }, op: (token: BearerToken) => Promise<T>): Promise<Outcome<T>> {
   const stored = state.registrationAccessToken ?? "";
   try {
     return { gone: false, value: await op({ kind: "registration access token", value: stored }), registrationAccessToken: stored };
@@ -57,7 +57,7 @@ function stateFrom(rep: ClientRepresentation, declared: ClientFields, base: { se
 }
 
 /** Errors cross into Pulumi's output: only our own, token-free messages go through. */
-function surfaced(e: unknown): Error {
+export function surfaced(e: unknown): Error {
   if (e instanceof RegistrationError) return e;
   return new Error(redact(e instanceof Error ? e.message : String(e)));
 }

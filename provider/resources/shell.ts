@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
  * (`require` is never captured by Pulumi's closure serializer), so the state holds a few hundred
  * bytes of forwarding code and nothing else.
  */
-export function providerShell(name: "keycloakClientProvider" | "oidcClientProvider"): pulumi.dynamic.ResourceProvider {
+export function providerShell(name: "keycloakClientProvider" | "oidcClientProvider" | "samlClientProvider"): pulumi.dynamic.ResourceProvider {
   // `name` is captured by value (a short string); everything else is looked up when called.
   return {
     configure: (req) => require("pulumi-keycloak-registration/dynamic")[name].configure(req),

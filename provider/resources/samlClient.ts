@@ -1,0 +1,60 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Auth, CONFIG_NAMESPACE } from "../schema/connection";
+import { providerShell } from "./shell";
+
+export interface SamlClientArgs {
+  /** Keycloak's base URL; default `keycloak-registration:serverUrl`. */
+  serverUrl?: pulumi.Input<string>;
+  /** Default `keycloak-registration:realm`. */
+  realm?: pulumi.Input<string>;
+  /** Per-resource registration credentials, overriding the stack configuration. Secret; never compared. */
+  auth?: pulumi.Input<Auth>;
+  /** The service provider's SAML 2.0 EntityDescriptor XML. Its entityID becomes the clientId; a changed descriptor replaces the client. */
+  entityDescriptor: pulumi.Input<string>;
+}
+
+const provider = providerShell("samlClientProvider");
+
+/**
+ * A SAML service provider registered from its EntityDescriptor through the Client Registration
+ * Service (`saml2-entity-descriptor`), then managed through `default` with its registration access
+ * token (a secret output).
+ */
+export class SamlClient extends pulumi.dynamic.Resource {
+  declare readonly serverUrl: pulumi.Output<string>;
+  declare readonly realm: pulumi.Output<string>;
+  /** The entityID of the descriptor. */
+  declare readonly clientId: pulumi.Output<string>;
+  declare readonly internalId: pulumi.Output<string>;
+  declare readonly registrationAccessToken: pulumi.Output<string>;
+  /** What Keycloak derived from the descriptor (redirect URIs, web origins, SAML attributes; no key material). */
+  declare readonly registered: pulumi.Output<{ redirectUris: string[]; webOrigins: string[]; attributes: Record<string, string> }>;
+
+  constructor(name: string, args: SamlClientArgs, opts?: pulumi.CustomResourceOptions) {
+    const config = new pulumi.Config(CONFIG_NAMESPACE);
+    const serverUrl = args.serverUrl ?? config.get("serverUrl");
+    const realm = args.realm ?? config.get("realm");
+    if (serverUrl === undefined || realm === undefined) {
+      const missing = serverUrl === undefined ? "serverUrl" : "realm";
+      throw new Error(`SamlClient "${name}": ${missing} is not set. Pass \`${missing}\` or run \`pulumi config set ${CONFIG_NAMESPACE}:${missing} <value>\`.`);
+    }
+    super(
+      provider,
+      name,
+      {
+        serverUrl,
+        realm,
+        entityDescriptor: args.entityDescriptor,
+        auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
+        clientId: undefined,
+        internalId: undefined,
+        registrationAccessToken: undefined,
+        registered: undefined,
+        observed: undefined,
+      },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registrationAccessToken"] },
+      "keycloak-registration",
+      "SamlClient",
+    );
+  }
+}
