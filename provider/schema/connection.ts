@@ -40,7 +40,8 @@ export const serverUrlSchema = z
       return false;
     }
   }, "serverUrl must be an absolute http(s) URL of Keycloak, such as https://sso.example.com (no query or fragment)")
-  .refine((v) => !/\/realms(\/|$)/.test(new URL(v).pathname), "serverUrl is Keycloak's base URL: leave out /realms/<realm>; set the realm with the `realm` argument")
+  // zod runs every refinement even after one failed: a value that is no URL was reported above.
+  .refine((v) => !URL.canParse(v) || !/\/realms(\/|$)/.test(new URL(v).pathname), "serverUrl is Keycloak's base URL: leave out /realms/<realm>; set the realm with the `realm` argument")
   // One spelling per server, so a trailing slash is never a replacement.
   .transform((v) => v.replace(/\/+$/, ""));
 
