@@ -155,7 +155,7 @@ function errorFromResponse(req: RegistrationRequest, status: number, data: unkno
   const description = body.error_description ?? body.errorMessage ?? (typeof data === "string" ? data.slice(0, 200) : undefined);
   const details = { status, serverError, serverDescription: description };
   const ctx = req.ctx;
-  const said = description ? ` (Keycloak said: "${description}")` : "";
+  const said = description ? ` (the server said: "${description}")` : "";
   const kind = req.token?.kind ?? "anonymous";
 
   if (status === 401 || (status === 403 && serverError !== "insufficient_scope")) {
@@ -246,7 +246,7 @@ function errorFromResponse(req: RegistrationRequest, status: number, data: unkno
     return new InvalidClientMetadata(
       "invalid-client-metadata",
       ctx,
-      `Keycloak rejected the client definition${serverError ? ` (${serverError})` : ""}${said}`,
+      `the server rejected the client definition${serverError ? ` (${serverError})` : ""}${said}`,
       "Fix the field named in Keycloak's message and run again",
       details,
     );
@@ -264,7 +264,7 @@ function errorFromResponse(req: RegistrationRequest, status: number, data: unkno
     return new ServerFailure(
       "server-error",
       ctx,
-      `Keycloak answered HTTP ${status}${said}`,
+      `the server answered HTTP ${status}${said}`,
       "This is a server-side failure; check Keycloak's log and run again. Nothing was changed in the stack",
       details,
     );
@@ -272,7 +272,7 @@ function errorFromResponse(req: RegistrationRequest, status: number, data: unkno
   return new UnexpectedResponse(
     "unexpected-response",
     ctx,
-    `Keycloak answered HTTP ${status}${said}`,
+    `the server answered HTTP ${status}${said}`,
     "Check that serverUrl points at Keycloak itself (not a proxy or login page) and that the realm exists",
     details,
   );
