@@ -36,8 +36,8 @@ export interface RegisteredClient {
   internalId: pulumi.Output<string>;
   /** Secret. */
   registrationAccessToken: pulumi.Output<string>;
-  /** Secret; undefined for public and bearer-only clients. */
-  clientSecret: pulumi.Output<string | undefined>;
+  /** Secret; absent for public and bearer-only clients. */
+  clientSecret?: pulumi.Output<string | undefined>;
 }
 
 function register(entries: ClientEntry[]): Record<string, RegisteredClient> {
@@ -45,12 +45,14 @@ function register(entries: ClientEntry[]): Record<string, RegisteredClient> {
   for (const entry of entries) {
     const Resource = pkg[CLIENT_KINDS[entry.kind]!.resource];
     const client = new Resource(entry.name, entry.args as registration.KeycloakClientArgs);
+    // A public or bearer-only client has no secret; leaving the key out keeps previews free of an unknown value.
+    const hasSecret = entry.args.publicClient !== true && entry.args.bearerOnly !== true;
     out[entry.name] = {
       kind: entry.kind,
       clientId: client.clientId,
       internalId: client.internalId,
       registrationAccessToken: client.registrationAccessToken,
-      clientSecret: client.clientSecret,
+      ...(hasSecret ? { clientSecret: client.clientSecret } : {}),
     };
   }
   return out;

@@ -1,0 +1,294 @@
+/**
+ * The demo of the root program: `npm run demo` (and `npm run demo -- --destroy`).
+ *
+ * 1. Keycloak: `KEYCLOAK_URL` (admin from KEYCLOAK_ADMIN_USERNAME/PASSWORD, default admin/admin), or
+ *    else the test bed's local Keycloak, which keeps running in the foreground until Ctrl-C. Its
+ *    database is in memory, so stopping it also removes the demo's state for it.
+ * 2. A realm `kcreg-demo` and an initial access token with a small count (created once, kept as a
+ *    secret in the demo's stack config, replaced when used up or expired).
+ * 3. A local state backend and passphrase under `.demo/` (git-ignored), the Pulumi engine, the build.
+ * 4. `pulumi up` of the root program with the stack `demo`: the clients of the committed
+ *    `Pulumi.demo.yaml`, plus the connection settings in a generated copy (`--config-file`), so the
+ *    committed file never changes. Then a preview that must find nothing to do, the registered
+ *    clients (admin API) and the token's remaining count.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { startKeycloak, type KeycloakServer } from "../test/bed/keycloak";
+import { ensurePulumiEngine, type PulumiEngine } from "../test/bed/pulumiEngine";
+import { adminClient, type AdminClient } from "../test/bed/realm";
+import { linkPackageInto, REPO_ROOT } from "../test/bed/selfLink";
+
+const DEMO_REALM = "kcreg-demo";
+const STACK = "demo";
+const PROJECT = "keycloak-registration-stack";
+const IAT_COUNT = 5;
+const IAT_EXPIRATION_SECONDS = 7 * 24 * 3600;
+const COMMITTED_CONFIG = path.join(REPO_ROOT, `Pulumi.${STACK}.yaml`);
+
+const say = (line = ""): void => {
+  process.stdout.write(`${line}\n`);
+};
+const log = (line: string): void => {
+  process.stderr.write(`[demo] ${line}\n`);
+};
+
+/** Everything the demo keeps for one Keycloak server: state backend, passphrase, generated stack config. */
+class DemoDir {
+  readonly dir: string;
+  constructor(server: KeycloakServer) {
+    const u = new URL(server.url);
+    this.dir = path.join(REPO_ROOT, ".demo", `${u.hostname}_${u.port || (u.protocol === "https:" ? "443" : "80")}`);
+  }
+  get backend(): string {
+    return path.join(this.dir, "backend");
+  }
+  get configFile(): string {
+    return path.join(this.dir, `Pulumi.${STACK}.yaml`);
+  }
+  get iatIdFile(): string {
+    return path.join(this.dir, "initial-access-token.id");
+  }
+  passphrase(): string {
+    const file = path.join(this.dir, "passphrase");
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(this.dir, { recursive: true });
+      fs.writeFileSync(file, randomBytes(24).toString("base64url"), { mode: 0o600 });
+    }
+    return fs.readFileSync(file, "utf8").trim();
+  }
+  stackExists(): boolean {
+    return fs.existsSync(path.join(this.backend, ".pulumi", "stacks", PROJECT, `${STACK}.json`));
+  }
+}
+
+class Pulumi {
+  readonly env: Record<string, string>;
+  constructor(
+    readonly engine: PulumiEngine,
+    readonly demo: DemoDir,
+  ) {
+    const base: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("PULUMI_")) base[k] = v;
+    fs.mkdirSync(demo.backend, { recursive: true });
+    this.env = {
+      ...base,
+      PATH: [engine.binDir, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
+      PULUMI_BACKEND_URL: `file://${demo.backend}`,
+      PULUMI_CONFIG_PASSPHRASE: demo.passphrase(),
+      PULUMI_HOME: path.join(demo.dir, "home"),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+      PULUMI_SELF_MANAGED_STATE_NO_LEGACY_WARNING: "true",
+    };
+  }
+
+  /** Runs pulumi; `show` streams its output to the terminal, otherwise it is returned. Never pass a secret in `args`. */
+  run(args: string[], opts: { cwd?: string; stdin?: string; show?: boolean; allowFailure?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.engine.pulumi, ["--non-interactive", ...args], {
+        cwd: opts.cwd ?? REPO_ROOT,
+        env: this.env,
+        stdio: ["pipe", opts.show ? "inherit" : "pipe", opts.show ? "inherit" : "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
+      child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.stdin!.end(opts.stdin ?? "");
+      child.on("error", reject);
+      child.on("close", (code) => {
+        if (code !== 0 && !opts.allowFailure) {
+          reject(new Error(`pulumi ${args.slice(0, 2).join(" ")} failed (exit ${code})${opts.show ? "" : `:\n${stdout}${stderr}`}`));
+        } else resolve({ code: code ?? 1, stdout, stderr });
+      });
+    });
+  }
+
+  /** The stack commands, always with the generated config file. */
+  stackArgs(): string[] {
+    return ["--stack", STACK, "--config-file", this.demo.configFile];
+  }
+}
+
+async function ensureRealm(kc: AdminClient): Promise<void> {
+  if (await kc.realms.findOne({ realm: DEMO_REALM })) return;
+  await kc.realms.create({ realm: DEMO_REALM, enabled: true });
+  log(`created realm ${DEMO_REALM}`);
+}
+
+/** The IAT the stack config holds, if Keycloak still has it with a count left; else a new one is stored there. */
+async function ensureInitialAccessToken(kc: AdminClient, pulumi: Pulumi): Promise<void> {
+  const known = fs.existsSync(pulumi.demo.iatIdFile) ? fs.readFileSync(pulumi.demo.iatIdFile, "utf8").trim() : undefined;
+  const live = (await kc.realms.getClientsInitialAccess({ realm: DEMO_REALM })).find((t) => t.id === known);
+  if (live && (live.remainingCount ?? 0) > 0) return;
+  const created = await kc.realms.createClientsInitialAccess({ realm: DEMO_REALM }, { count: IAT_COUNT, expiration: IAT_EXPIRATION_SECONDS });
+  if (!created.token || !created.id) throw new Error("Keycloak returned no initial access token");
+  // On stdin, encrypted with the demo's passphrase: the token is never on a command line or the terminal.
+  await pulumi.run(["config", "set", ...pulumi.stackArgs(), "--secret", "keycloak-registration:initialAccessToken"], { stdin: created.token });
+  fs.writeFileSync(pulumi.demo.iatIdFile, created.id);
+  log(`created an initial access token for ${IAT_COUNT} clients, valid ${IAT_EXPIRATION_SECONDS / 86400} days`);
+}
+
+/**
+ * Creates the stack without touching the committed Pulumi.demo.yaml: `stack init` writes the
+ * passphrase's salt into Pulumi.<stack>.yaml of the directory it runs in, so it runs in a scratch
+ * project and the salt becomes the start of the generated config file.
+ */
+async function ensureStack(pulumi: Pulumi): Promise<void> {
+  if (pulumi.demo.stackExists() && fs.existsSync(pulumi.demo.configFile)) return;
+  const scratch = path.join(pulumi.demo.dir, "init");
+  fs.rmSync(scratch, { recursive: true, force: true });
+  fs.mkdirSync(scratch, { recursive: true });
+  fs.writeFileSync(path.join(scratch, "Pulumi.yaml"), `name: ${PROJECT}\nruntime: nodejs\n`);
+  if (pulumi.demo.stackExists()) await pulumi.run(["stack", "rm", "--yes", "--force", "--stack", STACK], { cwd: scratch });
+  await pulumi.run(["stack", "init", STACK, "--secrets-provider", "passphrase"], { cwd: scratch });
+  fs.copyFileSync(path.join(scratch, `Pulumi.${STACK}.yaml`), pulumi.demo.configFile);
+  fs.rmSync(scratch, { recursive: true, force: true });
+  fs.rmSync(pulumi.demo.iatIdFile, { force: true });
+}
+
+/** The committed clients list (and anything else in Pulumi.demo.yaml) into the generated config, then the connection. */
+async function writeConfig(pulumi: Pulumi, server: KeycloakServer): Promise<void> {
+  const committed = await pulumi.run(["config", "--json", "--stack", STACK, "--config-file", COMMITTED_CONFIG]);
+  await pulumi.run(["config", "set-all", ...pulumi.stackArgs(), "--json", committed.stdout.trim()]);
+  await pulumi.run(["config", "set", ...pulumi.stackArgs(), "keycloak-registration:serverUrl", server.url]);
+  await pulumi.run(["config", "set", ...pulumi.stackArgs(), "keycloak-registration:realm", DEMO_REALM]);
+}
+
+function build(): Promise<void> {
+  log("building (npm run build)");
+  return new Promise((resolve, reject) => {
+    const tsc = spawn(process.execPath, [path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: REPO_ROOT, stdio: "inherit" });
+    tsc.on("error", reject);
+    tsc.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`the build failed (exit ${code})`))));
+  });
+}
+
+async function showClients(kc: AdminClient, pulumi: Pulumi): Promise<void> {
+  const out = await pulumi.run(["stack", "output", "clients", "--json", "--stack", STACK]);
+  const clients = JSON.parse(out.stdout || "{}") as Record<string, { clientId: string }>;
+  say("");
+  say(`Registered clients in realm ${DEMO_REALM} (from Keycloak's admin API):`);
+  for (const [name, { clientId }] of Object.entries(clients)) {
+    const [rep] = (await kc.clients.find({ realm: DEMO_REALM, clientId })).filter((c) => c.clientId === clientId);
+    if (!rep) {
+      say(`  ${name}: clientId ${clientId} NOT FOUND in Keycloak`);
+      continue;
+    }
+    const type = rep.publicClient ? "public" : rep.bearerOnly ? "bearer-only" : "confidential";
+    const flows = [rep.standardFlowEnabled && "standard flow", rep.serviceAccountsEnabled && "service account", rep.directAccessGrantsEnabled && "direct grants"].filter(Boolean);
+    say(`  ${name}: clientId ${clientId}, id ${rep.id}, ${type}, ${flows.join(" + ") || "no flows"}${rep.redirectUris?.length ? `, redirect ${rep.redirectUris.join(" ")}` : ""}`);
+  }
+  const iatId = fs.existsSync(pulumi.demo.iatIdFile) ? fs.readFileSync(pulumi.demo.iatIdFile, "utf8").trim() : undefined;
+  const iat = (await kc.realms.getClientsInitialAccess({ realm: DEMO_REALM })).find((t) => t.id === iatId);
+  say(iat ? `Initial access token ${iat.id}: ${iat.remainingCount} of ${iat.count} registrations left.` : "The initial access token is gone (expired or used up); the next run creates a new one.");
+  say("Client secrets and registration access tokens are secret stack outputs: see them with");
+  say(`  PULUMI_BACKEND_URL=file://${pulumi.demo.backend} PULUMI_CONFIG_PASSPHRASE_FILE=${path.join(pulumi.demo.dir, "passphrase")} \\`);
+  say(`  ${pulumi.engine.pulumi} stack output clients --show-secrets --stack ${STACK}`);
+}
+
+async function destroy(server: KeycloakServer, pulumi: Pulumi, kc: AdminClient): Promise<void> {
+  if (pulumi.demo.stackExists() && fs.existsSync(pulumi.demo.configFile)) {
+    await pulumi.run(["destroy", "--yes", "--skip-preview", ...pulumi.stackArgs()], { show: true });
+    // --preserve-config: `stack rm` would otherwise delete the committed Pulumi.demo.yaml.
+    await pulumi.run(["stack", "rm", "--yes", "--preserve-config", "--stack", STACK], { allowFailure: true });
+  } else {
+    log(`no demo stack for ${server.url}: nothing to destroy`);
+  }
+  if (await kc.realms.findOne({ realm: DEMO_REALM })) {
+    await kc.realms.del({ realm: DEMO_REALM });
+    log(`deleted realm ${DEMO_REALM}`);
+  }
+  fs.rmSync(pulumi.demo.dir, { recursive: true, force: true });
+  say(`Demo removed from ${server.url}.`);
+}
+
+/** With the demo's own Keycloak: stay up until Ctrl-C, then stop it and drop the state that described it. */
+function holdUntilInterrupted(server: KeycloakServer, demo: DemoDir): Promise<void> {
+  say("");
+  say(`Keycloak keeps running at ${server.url} (admin ${server.adminUsername} / ${server.adminPassword}) so you can look at realm ${DEMO_REALM}.`);
+  say("Press Ctrl-C to stop it. Its database is in memory: stopping it removes the clients and the demo's state with it.");
+  say(`For a Keycloak that outlives the demo, run \`npm run keycloak -- start\` elsewhere and then KEYCLOAK_URL=<its url> npm run demo.`);
+  return new Promise((resolve) => {
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      log("stopping Keycloak");
+      server
+        .stop()
+        .catch((e: unknown) => log(`stopping Keycloak failed: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => {
+          fs.rmSync(demo.dir, { recursive: true, force: true });
+          clearInterval(keepAlive);
+          resolve();
+        });
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    process.on("SIGHUP", stop);
+  });
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== "--destroy");
+  if (unknown.length) {
+    process.stderr.write(`unknown argument(s) ${unknown.join(" ")}\nusage: npm run demo [-- --destroy]\n`);
+    return 2;
+  }
+  const destroying = args.includes("--destroy");
+  if (destroying && !process.env.KEYCLOAK_URL) {
+    say("Nothing to destroy: without KEYCLOAK_URL the demo runs its own in-memory Keycloak, and stopping it (Ctrl-C) removes everything.");
+    say("To destroy a demo on a long-running Keycloak: KEYCLOAK_URL=<url> npm run demo -- --destroy");
+    return 0;
+  }
+
+  const server = await startKeycloak({ log });
+  const demo = new DemoDir(server);
+  try {
+    const engine = await ensurePulumiEngine({ log });
+    const pulumi = new Pulumi(engine, demo);
+    const kc = await adminClient(server);
+    if (destroying) {
+      await destroy(server, pulumi, kc);
+      return 0;
+    }
+    await build();
+    // The program and the serialized provider load the package by name: link the repository in.
+    linkPackageInto(REPO_ROOT);
+    await ensureRealm(kc);
+    await ensureStack(pulumi);
+    await writeConfig(pulumi, server);
+    await ensureInitialAccessToken(kc, pulumi);
+
+    say(`\n$ pulumi up --stack ${STACK}   (clients from Pulumi.${STACK}.yaml, Keycloak ${server.url}, realm ${DEMO_REALM})`);
+    await pulumi.run(["up", "--yes", "--skip-preview", ...pulumi.stackArgs()], { show: true });
+    say(`\n$ pulumi preview --expect-no-changes --stack ${STACK}   (a second run has nothing to do)`);
+    await pulumi.run(["preview", "--expect-no-changes", ...pulumi.stackArgs()], { show: true });
+    await showClients(kc, pulumi);
+    say("");
+    say(`Tear down: ${server.external ? `KEYCLOAK_URL=${server.url} npm run demo -- --destroy` : "Ctrl-C (the demo's own Keycloak takes everything with it)"}`);
+    if (!server.external) await holdUntilInterrupted(server, demo);
+    return 0;
+  } catch (e) {
+    if (!server.external) {
+      await server.stop();
+      fs.rmSync(demo.dir, { recursive: true, force: true });
+    }
+    throw e;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`demo failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
