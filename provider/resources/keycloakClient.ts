@@ -41,6 +41,8 @@ export class KeycloakClient extends pulumi.dynamic.Resource {
   declare readonly registrationAccessToken: pulumi.Output<string>;
   /** The client secret of a confidential client (secret); undefined for public and bearer-only clients. */
   declare readonly clientSecret: pulumi.Output<string | undefined>;
+  /** keycloak.json from the `install` endpoint, when `fetchAdapterConfig: true` (secret: it holds the client secret). */
+  declare readonly adapterConfig: pulumi.Output<string | undefined>;
   declare readonly name: pulumi.Output<string | undefined>;
   declare readonly description: pulumi.Output<string | undefined>;
   declare readonly enabled: pulumi.Output<boolean | undefined>;
@@ -74,10 +76,11 @@ export class KeycloakClient extends pulumi.dynamic.Resource {
         internalId: undefined,
         registrationAccessToken: undefined,
         clientSecret: undefined,
+        adapterConfig: undefined,
       },
       {
         ...opts,
-        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registrationAccessToken", "clientSecret"],
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registrationAccessToken", "clientSecret", "adapterConfig"],
       },
       "keycloak-registration",
       "KeycloakClient",

@@ -123,6 +123,8 @@ export const keycloakClientArgsSchema = z
      * Adopt an already registered client instead of registering a new one: its registration access
      * token (e.g. from `kcreg.sh` or the admin console). Used once, by the first `up`; stored as a secret and never compared.
      */
+    /** Also fetch the adapter configuration (keycloak.json) from the `install` endpoint, as the secret output `adapterConfig`. */
+    fetchAdapterConfig: z.boolean({ error: "fetchAdapterConfig must be true or false" }).optional(),
     adopt: z
       .strictObject({
         registrationAccessToken: z.string({ error: "adopt.registrationAccessToken must be a string" }).min(1, "adopt.registrationAccessToken must not be empty"),
