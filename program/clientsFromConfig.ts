@@ -117,7 +117,8 @@ export function clientsFromConfig(
     const args: Record<string, unknown> = { ...kind.defaultsFor(name), ...fields };
     const unset: string[] = [];
     for (const k of ["serverUrl", "realm"] as const) {
-      if (args[k] !== undefined) continue;
+      // An OIDC entry for any RFC 7591 server names its endpoint instead.
+      if (args[k] !== undefined || args.registrationEndpoint !== undefined) continue;
       if (defaults[k] !== undefined) args[k] = defaults[k];
       else {
         unset.push(k);

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as registration from "../provider";
 import { CLIENTS_KEY, clientsFromConfig, ClientsConfigError, type ClientEntry } from "./clientsFromConfig";
-import { CLIENT_KINDS } from "./kinds";
+import { CLIENT_KINDS, type ExportedClient } from "./kinds";
 
 // By package name, as the serialized provider loads it: program and provider share one copy.
 const pkg = require("pulumi-keycloak-registration") as typeof registration;
@@ -30,30 +30,17 @@ function readEntries(): ClientEntry[] {
   }
 }
 
-export interface RegisteredClient {
+export interface RegisteredClient extends ExportedClient {
   kind: string;
-  clientId: pulumi.Output<string>;
-  internalId: pulumi.Output<string>;
-  /** Secret. */
-  registrationAccessToken: pulumi.Output<string>;
-  /** Secret; absent for public and bearer-only clients. */
-  clientSecret?: pulumi.Output<string | undefined>;
 }
 
 function register(entries: ClientEntry[]): Record<string, RegisteredClient> {
   const out: Record<string, RegisteredClient> = {};
   for (const entry of entries) {
-    const Resource = pkg[CLIENT_KINDS[entry.kind]!.resource];
-    const client = new Resource(entry.name, entry.args as registration.KeycloakClientArgs);
-    // A public or bearer-only client has no secret; leaving the key out keeps previews free of an unknown value.
-    const hasSecret = entry.args.publicClient !== true && entry.args.bearerOnly !== true;
-    out[entry.name] = {
-      kind: entry.kind,
-      clientId: client.clientId,
-      internalId: client.internalId,
-      registrationAccessToken: client.registrationAccessToken,
-      ...(hasSecret ? { clientSecret: client.clientSecret } : {}),
-    };
+    const kind = CLIENT_KINDS[entry.kind]!;
+    const Resource = pkg[kind.resource] as unknown as new (name: string, args: unknown) => Record<string, pulumi.Output<unknown>>;
+    const client = new Resource(entry.name, entry.args);
+    out[entry.name] = { kind: entry.kind, ...kind.exports(client, entry.args) };
   }
   return out;
 }

@@ -14,6 +14,8 @@ export interface KeycloakClientState extends ClientFields {
   internalId?: string;
   registrationAccessToken?: string;
   clientSecret?: string;
+  /** keycloak.json, with `fetchAdapterConfig` (see adapterConfig.ts). */
+  adapterConfig?: string;
 }
 
 /**

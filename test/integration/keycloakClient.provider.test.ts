@@ -188,10 +188,10 @@ describe("the default registration endpoint through the provider functions", () 
   test("fetchAdapterConfig adds keycloak.json from the install endpoint as an output, kept fresh on update and refresh", async () => {
     await withInitialAccessToken();
     const created = await register({ ...where(), clientId: "with-adapter", fetchAdapterConfig: true });
-    const config = JSON.parse((created.outs as { adapterConfig: string }).adapterConfig);
+    const config = JSON.parse(created.outs.adapterConfig!);
     expect(config).toMatchObject({ realm: realm.name, resource: "with-adapter", credentials: { secret: created.outs.clientSecret } });
     const { outs } = await apply(created.id, created.outs, { ...where(), clientId: "with-adapter", fetchAdapterConfig: true, description: "x" });
-    expect(JSON.parse((outs as { adapterConfig: string }).adapterConfig).resource).toBe("with-adapter");
+    expect(JSON.parse(outs.adapterConfig!).resource).toBe("with-adapter");
     const refreshed = await provider.read(created.id, outs);
     expect(JSON.parse(refreshed.props.adapterConfig).resource).toBe("with-adapter");
     // Turning it off is a change, and the output goes away.

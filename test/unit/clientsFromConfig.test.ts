@@ -38,7 +38,7 @@ describe("the root program's clients list", () => {
         { kind: "default", name: "web", redirectUris: "https://x" },
         { kind: "default", name: "web" },
         { name: "b" },
-        { kind: "saml", name: "c" },
+        { kind: "ws-fed", name: "c" },
         { kind: "default", name: "d", publicClinet: true },
         "nope",
         { kind: "default" },
@@ -46,8 +46,8 @@ describe("the root program's clients list", () => {
     ).toEqual([
       'clients[0] (name "web").redirectUris: redirectUris must be a list of strings',
       'clients[1] (name "web").name: is already used by clients[0]; names must be unique because they name the resources',
-      'clients[2] (name "b").kind: is missing: set kind to one of default',
-      'clients[3] (name "c").kind: unknown kind "saml"; the kinds are default',
+      'clients[2] (name "b").kind: is missing: set kind to one of default, oidc, saml',
+      'clients[3] (name "c").kind: unknown kind "ws-fed"; the kinds are default, oidc, saml',
       'clients[4] (name "d").publicClinet: unknown field "publicClinet"; did you mean "publicClient"?',
       "clients[5]: must be a map with at least kind and name, e.g. {kind: default, name: web}",
       "clients[6].name: is missing: every entry needs a unique name (letters, digits, . _ -); it names the resource in the stack",
@@ -69,5 +69,21 @@ describe("the root program's clients list", () => {
 
   test("a list that is not a list is refused", () => {
     expect(problems({ web: {} })).toEqual([expect.stringContaining("clients: must be a list of client definitions")]);
+  });
+});
+
+describe("the root program's kinds", () => {
+  test("oidc and saml entries are checked with their own resources' schemas", () => {
+    expect(() =>
+      clientsFromConfig([
+        { kind: "oidc", name: "spa", redirect_uri: ["https://app.example.com/cb"] },
+        { kind: "saml", name: "sp", entityDescriptor: "<EntityDescriptor" },
+      ], { serverUrl: "https://sso.example.com", realm: "demo" }),
+    ).toThrow(/clients\[0\] \(name "spa"\)\.redirect_uri: unknown field "redirect_uri"; did you mean "redirect_uris"\?[\s\S]*clients\[1\] \(name "sp"\)\.entityDescriptor: entityDescriptor is not well-formed XML/);
+  });
+
+  test("an oidc entry for any RFC 7591 server needs no Keycloak realm", () => {
+    const [entry] = clientsFromConfig([{ kind: "oidc", name: "spa", registrationEndpoint: "https://as.example.com/reg", redirect_uris: ["https://app.example.com/cb"] }], {});
+    expect(entry).toMatchObject({ kind: "oidc", args: { client_name: "spa", registrationEndpoint: "https://as.example.com/reg" } });
   });
 });
