@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { readAdapterConfig } from "../registration/installEndpoint";
-import { connectionOf, surfaced } from "./keycloakClientProvider";
+import { connectionOf, surfaced } from "./common";
 
 interface WithAdapterConfig {
   serverUrl: string;

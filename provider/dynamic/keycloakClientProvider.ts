@@ -2,45 +2,15 @@ import type * as pulumi from "@pulumi/pulumi";
 import { Connection } from "../registration/connection";
 import { BearerToken, bearerFor } from "../registration/credentials";
 import { ClientRepresentation, deleteClient, readClient, registerClient, updateClient } from "../registration/defaultEndpoint";
-import { clientExists } from "../registration/clientExistence";
 import { issueRegistrationAccessToken } from "../registration/recovery";
-import { ClientIdInUse, RegistrationAccessTokenRejected, RegistrationError } from "../registration/errors";
-import { redact } from "../registration/redact";
-import { problemsFrom } from "../schema/issues";
+import { ClientIdInUse } from "../registration/errors";
 import { KeycloakClientInputs, keycloakClientArgsSchema } from "../schema/keycloakClient";
 import { ClientFields, ClientScopes, createBody, diffClient, KeycloakClientState, needsCurrentScopes, observe, updateBody } from "./clientDiff";
+import { checkWith, connectionOf, PROVIDER_KEY, surfaced, withRegistrationAccessToken } from "./common";
 import { configureFrom, credentialsFor, NO_CREDENTIALS_HINT, settings } from "./settings";
-import { containsUnknown, withoutUnknowns } from "./unknowns";
-
-const PROVIDER_KEY = "__provider";
+import { containsUnknown } from "./unknowns";
 
 type Inputs = KeycloakClientInputs & { [PROVIDER_KEY]?: string };
-
-export function connectionOf(s: { serverUrl: string; realm: string }): Connection {
-  return { serverUrl: s.serverUrl, realm: s.realm, transport: settings().transport };
-}
-
-type Outcome<T> = { gone: true } | { gone: false; value: T; registrationAccessToken: string };
-
-/**
- * Runs `op` with the stored registration access token. When Keycloak rejects it, the client is
- * either gone (reported as such) or its token was lost, e.g. rotated by an update whose result the
- * engine never saved. Then, with a recovery service account configured, a fresh token is issued and
- * `op` runs once more; without one, the error says how to recover by hand.
- */
-export async function withRegistrationAccessToken<T>(conn: Connection, state: { clientId: string; internalId?: string; registrationAccessToken?: string }, op: (token: BearerToken) => Promise<T>): Promise<Outcome<T>> {
-  const stored = state.registrationAccessToken ?? "";
-  try {
-    return { gone: false, value: await op({ kind: "registration access token", value: stored }), registrationAccessToken: stored };
-  } catch (e) {
-    if (!(e instanceof RegistrationAccessTokenRejected)) throw e;
-    if (!(await clientExists(conn, state.clientId))) return { gone: true };
-    const recovery = settings().recovery;
-    if (!recovery) throw e;
-    const fresh = await issueRegistrationAccessToken(conn, recovery, state);
-    return { gone: false, value: await op({ kind: "registration access token", value: fresh }), registrationAccessToken: fresh };
-  }
-}
 
 /** Outputs from the server's answer: identity, the newest token, the secret and the server's view of declared fields. */
 function stateFrom(rep: ClientRepresentation, declared: ClientFields, base: { serverUrl: string; realm: string }, previous?: KeycloakClientState): KeycloakClientState {
@@ -54,12 +24,6 @@ function stateFrom(rep: ClientRepresentation, declared: ClientFields, base: { se
     registrationAccessToken: rep.registrationAccessToken ?? previous?.registrationAccessToken,
     ...(isPublic ? {} : { clientSecret: rep.secret ?? previous?.clientSecret }),
   };
-}
-
-/** Errors cross into Pulumi's output: only our own, token-free messages go through. */
-export function surfaced(e: unknown): Error {
-  if (e instanceof RegistrationError) return e;
-  return new Error(redact(e instanceof Error ? e.message : String(e)));
 }
 
 /**
@@ -90,14 +54,8 @@ export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async check(olds, news) {
-    const { [PROVIDER_KEY]: _provider, ...args } = news as Inputs;
-    const parsed = keycloakClientArgsSchema.safeParse(withoutUnknowns(args));
-    if (!parsed.success) return { failures: problemsFrom(keycloakClientArgsSchema, parsed.error) };
-    const creating = !olds || Object.keys(olds).length === 0;
-    if (creating && !parsed.data.adopt && !containsUnknown(args.auth) && !credentialsFor(parsed.data.auth)) {
-      return { failures: [{ property: "auth", reason: NO_CREDENTIALS_HINT }] };
-    }
-    return { inputs: containsUnknown(args) ? news : { ...parsed.data, [PROVIDER_KEY]: news[PROVIDER_KEY] } };
+    // Adopting needs no registration credentials: the client exists already.
+    return checkWith(keycloakClientArgsSchema, olds, news, (inputs) => (inputs.adopt || credentialsFor(inputs.auth) ? undefined : NO_CREDENTIALS_HINT));
   },
 
   async diff(_id, olds: KeycloakClientState, news: Inputs) {

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { Connection } from "../registration/connection";
 import { bearerFor } from "../registration/credentials";
 import { clientExists } from "../registration/clientExistence";
-import { RegistrationAccessTokenRejected, RegistrationError } from "../registration/errors";
+import { RegistrationAccessTokenRejected } from "../registration/errors";
 import {
   ClientMetadata,
   ClientRegistration,
@@ -14,14 +14,11 @@ import {
   registerOidcClient,
   updateOidcClient,
 } from "../registration/oidcEndpoint";
-import { redact } from "../registration/redact";
-import { problemsFrom } from "../schema/issues";
 import { OidcClientInputs, oidcClientArgsSchema } from "../schema/oidcClient";
 import { diffOidcClient, observeOidc, oidcMetadataBody, OidcClientState, OidcMetadata } from "./oidcDiff";
 import { configureFrom, credentialsFor, NO_CREDENTIALS_HINT, settings } from "./settings";
-import { containsUnknown, withoutUnknowns } from "./unknowns";
-
-const PROVIDER_KEY = "__provider";
+import { checkWith, PROVIDER_KEY, surfaced } from "./common";
+import { containsUnknown } from "./unknowns";
 
 type Inputs = OidcClientInputs & { [PROVIDER_KEY]?: string };
 
@@ -76,12 +73,6 @@ function stateFrom(metadata: ClientMetadata, declared: OidcMetadata, location: L
   };
 }
 
-/** Errors cross into Pulumi's output: only our own, token-free messages go through. */
-function surfaced(e: unknown): Error {
-  if (e instanceof RegistrationError) return e;
-  return new Error(redact(e instanceof Error ? e.message : String(e)));
-}
-
 function credentialsProblem(inputs: OidcClientInputs): string | undefined {
   const credentials = credentialsFor(inputs.auth);
   if (!credentials) return NO_CREDENTIALS_HINT;
@@ -97,13 +88,7 @@ export const oidcClientProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async check(olds, news) {
-    const { [PROVIDER_KEY]: _provider, ...args } = news as Inputs;
-    const parsed = oidcClientArgsSchema.safeParse(withoutUnknowns(args));
-    if (!parsed.success) return { failures: problemsFrom(oidcClientArgsSchema, parsed.error) };
-    const creating = !olds || Object.keys(olds).length === 0;
-    const problem = creating && !containsUnknown(args.auth) ? credentialsProblem(parsed.data) : undefined;
-    if (problem) return { failures: [{ property: "auth", reason: problem }] };
-    return { inputs: containsUnknown(args) ? news : { ...parsed.data, [PROVIDER_KEY]: news[PROVIDER_KEY] } };
+    return checkWith(oidcClientArgsSchema, olds, news, credentialsProblem);
   },
 
   async diff(_id, olds: OidcClientState, news: Inputs) {

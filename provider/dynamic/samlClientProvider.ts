@@ -2,14 +2,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import { bearerFor } from "../registration/credentials";
 import { deleteClient, readClient, updateClient } from "../registration/defaultEndpoint";
 import { registerSamlClient } from "../registration/samlEndpoint";
-import { problemsFrom } from "../schema/issues";
 import { parseEntityDescriptor, samlClientArgsSchema, SamlClientInputs } from "../schema/samlClient";
-import { connectionOf, surfaced, withRegistrationAccessToken } from "./keycloakClientProvider";
+import { checkWith, connectionOf, PROVIDER_KEY, surfaced, withRegistrationAccessToken } from "./common";
 import { diffSamlClient, SamlClientState, samlSettings } from "./samlDiff";
 import { configureFrom, credentialsFor, NO_CREDENTIALS_HINT } from "./settings";
-import { containsUnknown, withoutUnknowns } from "./unknowns";
+import { containsUnknown } from "./unknowns";
 
-const PROVIDER_KEY = "__provider";
 type Inputs = SamlClientInputs & { [PROVIDER_KEY]?: string };
 
 /**
@@ -24,14 +22,7 @@ export const samlClientProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async check(olds, news) {
-    const { [PROVIDER_KEY]: _provider, ...args } = news as Inputs;
-    const parsed = samlClientArgsSchema.safeParse(withoutUnknowns(args));
-    if (!parsed.success) return { failures: problemsFrom(samlClientArgsSchema, parsed.error) };
-    const creating = !olds || Object.keys(olds).length === 0;
-    if (creating && !containsUnknown(args.auth) && !credentialsFor(parsed.data.auth)) {
-      return { failures: [{ property: "auth", reason: NO_CREDENTIALS_HINT }] };
-    }
-    return { inputs: containsUnknown(args) ? news : { ...parsed.data, [PROVIDER_KEY]: news[PROVIDER_KEY] } };
+    return checkWith(samlClientArgsSchema, olds, news, (inputs) => (credentialsFor(inputs.auth) ? undefined : NO_CREDENTIALS_HINT));
   },
 
   async diff(_id, olds: SamlClientState, news: Inputs) {

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Auth, CONFIG_NAMESPACE } from "../schema/connection";
+import { Auth } from "../schema/connection";
 import { KeycloakClientArgs as SchemaArgs, ProtocolMapper } from "../schema/keycloakClient";
+import { keycloakLocation } from "./location";
 import { providerShell } from "./shell";
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
@@ -53,16 +54,7 @@ export class KeycloakClient extends pulumi.dynamic.Resource {
   declare readonly attributes: pulumi.Output<Record<string, string> | undefined>;
 
   constructor(name: string, args: KeycloakClientArgs, opts?: pulumi.CustomResourceOptions) {
-    const config = new pulumi.Config(CONFIG_NAMESPACE);
-    const serverUrl = args.serverUrl ?? config.get("serverUrl");
-    const realm = args.realm ?? config.get("realm");
-    if (serverUrl === undefined || realm === undefined) {
-      const missing = serverUrl === undefined ? "serverUrl" : "realm";
-      throw new Error(
-        `KeycloakClient "${name}": ${missing} is not set. Pass \`${missing}\` to the resource or run ` +
-          `\`pulumi config set ${CONFIG_NAMESPACE}:${missing} <value>\`.`,
-      );
-    }
+    const { serverUrl, realm } = keycloakLocation("KeycloakClient", name, args);
     super(
       provider,
       name,

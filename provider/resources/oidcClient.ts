@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Auth, CONFIG_NAMESPACE } from "../schema/connection";
+import { Auth } from "../schema/connection";
 import { OidcClientArgs as SchemaArgs } from "../schema/oidcClient";
+import { keycloakLocation } from "./location";
 import { providerShell } from "./shell";
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
@@ -54,17 +55,7 @@ export class OidcClient extends pulumi.dynamic.Resource {
     if (args.registrationEndpoint !== undefined) {
       location = { registrationEndpoint: args.registrationEndpoint, serverUrl: args.serverUrl, realm: args.realm };
     } else {
-      const config = new pulumi.Config(CONFIG_NAMESPACE);
-      const serverUrl = args.serverUrl ?? config.get("serverUrl");
-      const realm = args.realm ?? config.get("realm");
-      if (serverUrl === undefined || realm === undefined) {
-        const missing = serverUrl === undefined ? "serverUrl" : "realm";
-        throw new Error(
-          `OidcClient "${name}": ${missing} is not set. Pass \`registrationEndpoint\` (any RFC 7591 server), or \`${missing}\` ` +
-            `(Keycloak), or run \`pulumi config set ${CONFIG_NAMESPACE}:${missing} <value>\`.`,
-        );
-      }
-      location = { serverUrl, realm };
+      location = keycloakLocation("OidcClient", name, args, "Pass `registrationEndpoint` (any RFC 7591 server), or (Keycloak) ");
     }
     super(
       provider,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Auth, CONFIG_NAMESPACE } from "../schema/connection";
+import { Auth } from "../schema/connection";
+import { keycloakLocation } from "./location";
 import { providerShell } from "./shell";
 
 export interface SamlClientArgs {
@@ -31,13 +32,7 @@ export class SamlClient extends pulumi.dynamic.Resource {
   declare readonly registered: pulumi.Output<{ redirectUris: string[]; webOrigins: string[]; attributes: Record<string, string> }>;
 
   constructor(name: string, args: SamlClientArgs, opts?: pulumi.CustomResourceOptions) {
-    const config = new pulumi.Config(CONFIG_NAMESPACE);
-    const serverUrl = args.serverUrl ?? config.get("serverUrl");
-    const realm = args.realm ?? config.get("realm");
-    if (serverUrl === undefined || realm === undefined) {
-      const missing = serverUrl === undefined ? "serverUrl" : "realm";
-      throw new Error(`SamlClient "${name}": ${missing} is not set. Pass \`${missing}\` or run \`pulumi config set ${CONFIG_NAMESPACE}:${missing} <value>\`.`);
-    }
+    const { serverUrl, realm } = keycloakLocation("SamlClient", name, args);
     super(
       provider,
       name,
