@@ -121,6 +121,35 @@ const FIXTURES: Fixture[] = [
     },
   },
   {
+    name: "oidc-client",
+    async prepare(ctx) {
+      const realm = await ctx.newRealm();
+      return {
+        config: await withIat(ctx, realm),
+        expected: (out) => [
+          { realm, clientId: out.clientId, matches: { name: "Example web app", redirectUris: ["https://app.example.com/callback"], publicClient: false } },
+        ],
+      };
+    },
+    async verify(_ctx, out, [web]) {
+      expect(out.clientSecret).toBe((await web!.realm.getClient(out.clientId))?.secret);
+      expect(out.registrationClientUri).toContain(`/realms/${web!.realm.name}/clients-registrations/openid-connect/`);
+    },
+  },
+  {
+    name: "saml-client",
+    async prepare(ctx) {
+      const realm = await ctx.newRealm();
+      return {
+        config: await withIat(ctx, realm),
+        expected: () => [{ realm, clientId: "https://sp.example.com/saml", matches: { protocol: "saml", redirectUris: ["https://sp.example.com/saml/acs"] } }],
+      };
+    },
+    async verify(_ctx, out) {
+      expect(out.assertionConsumerService).toBe("https://sp.example.com/saml/acs");
+    },
+  },
+  {
     name: "multi-realm",
     async prepare(ctx) {
       const staff = await ctx.newRealm();
