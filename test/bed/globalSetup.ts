@@ -26,7 +26,8 @@ export default async function globalSetup(_globalConfig: Config.GlobalConfig, pr
     process.env.KEYCLOAK_ADMIN_PASSWORD = server.adminPassword;
     log(`Keycloak ${server.version} ready at ${server.url} in ${((Date.now() - keycloakStarted) / 1000).toFixed(1)} s`);
   }
-  if (projectConfig.displayName?.name === "e2e" && !process.env.PULUMI_ENGINE_BIN_DIR) {
+  const project = projectConfig.displayName?.name;
+  if ((project === "e2e" || project === "crash") && !process.env.PULUMI_ENGINE_BIN_DIR) {
     const started = Date.now();
     const engine = await ensurePulumiEngine({ log });
     process.env.PULUMI_ENGINE_BIN_DIR = engine.binDir;
