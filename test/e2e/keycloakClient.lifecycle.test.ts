@@ -123,7 +123,17 @@ describe("KeycloakClient through a real `pulumi up`", () => {
     expect((await realm.getClient("e2e-web"))?.redirectUris).toEqual(["https://web.example.com/*"]);
     await exportIsClean("up after drift");
 
-    // 4. destroy removes both clients from Keycloak and the stack.
+    // 4. an admin deletes a client out of band: refresh drops it from the stack, up registers it again.
+    await realm.deleteClient("e2e-api");
+    record("refresh after deletion", await stack.refresh());
+    const afterDeletion = await exportIsClean("refresh after deletion");
+    expect(afterDeletion.deployment.resources.some((r: { urn: string }) => r.urn.endsWith("::api"))).toBe(false);
+    record("up after deletion", await stack.up());
+    expect(await realm.getClient("e2e-api")).toMatchObject({ serviceAccountsEnabled: true, standardFlowEnabled: false });
+    out = await outputs();
+    await exportIsClean("up after deletion");
+
+    // 5. destroy removes both clients from Keycloak and the stack.
     record("destroy", await stack.destroy());
     expect(await realm.getClient("e2e-web")).toBeUndefined();
     expect(await realm.getClient("e2e-api")).toBeUndefined();
