@@ -18,8 +18,7 @@ const project = (name, needsBed) => ({
 /** @type {import('jest').Config} */
 module.exports = {
   transform: { "^.+\\.ts$": tsJest },
-  // `crash` (SIGKILL of `pulumi up`, ~8 minutes) runs only when selected: `npm run test:crash`.
-  projects: [project("unit"), project("integration", true), project("e2e", true), project("crash", true)],
+  projects: [project("unit"), project("integration", true), project("e2e", true)],
   // A global option in Jest: long enough for a `pulumi up` of many clients on a loaded 2-core machine.
   testTimeout: 600_000,
   maxWorkers: 2,

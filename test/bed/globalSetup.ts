@@ -27,7 +27,7 @@ export default async function globalSetup(_globalConfig: Config.GlobalConfig, pr
     log(`Keycloak ${server.version} ready at ${server.url} in ${((Date.now() - keycloakStarted) / 1000).toFixed(1)} s`);
   }
   const project = projectConfig.displayName?.name;
-  if ((project === "e2e" || project === "crash") && !process.env.PULUMI_ENGINE_BIN_DIR) {
+  if (project === "e2e" && !process.env.PULUMI_ENGINE_BIN_DIR) {
     const started = Date.now();
     const engine = await ensurePulumiEngine({ log });
     process.env.PULUMI_ENGINE_BIN_DIR = engine.binDir;

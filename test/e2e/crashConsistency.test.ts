@@ -35,6 +35,8 @@ const LANDED_WITHOUT_RECOVERY = 1;
 const NO_OP_CHECK_EVERY = 4;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Per test: the recovery phase alone is ~20 `up`s killed and ~25 complete ones, beyond Jest's global 10 minutes on a loaded machine. */
+const PHASE_TIMEOUT_MS = 30 * 60_000;
 
 describe("crash consistency: `pulumi up` killed between Keycloak's token rotation and the checkpoint", () => {
   let realm: TestRealm;
@@ -44,7 +46,8 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
   let builtIns: Set<string>;
   const secrets = new SecretRegistry();
   const transcripts: Array<{ where: string; text: string }> = [];
-  const figures = { kills: 0, landed: 0, deadTokensAfterKills: 0, createKills: 0, createsLeftRegisteredOutsideState: 0, convergedUps: 0, noOpUps: 0, upsThatFinishedBeforeTheKill: 0, truncatedCheckpointsRestored: 0, documentedFailures: 0, leaks: 0 };
+  const figures = { kills: 0, landed: 0, deadTokensAfterKills: 0, createKills: 0, createsLeftRegisteredOutsideState: 0, convergedUps: 0, noOpUps: 0, upsThatFinishedBeforeTheKill: 0, pendingCreatesCleared: 0, emptyCheckpointSidecarsRemoved: 0, emptyOtherSidecarsRemoved: 0, truncatedCheckpointsRestored: 0, documentedFailures: 0, leaks: 0, seconds: 0 };
+  const started = Date.now();
   const progress = (line: string) => process.stderr.write(`[crash] ${line}\n`);
   let version = 0;
   let spec: Spec = {};
@@ -87,59 +90,82 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
   };
   const deadTokens = async () => {
     const { tokens } = await stored();
-    let dead = 0;
-    for (const [clientId, token] of tokens) if (!(await tokenWorks(clientId, token))) dead++;
-    return dead;
+    const works = await Promise.all([...tokens].map(([clientId, token]) => tokenWorks(clientId, token)));
+    return works.filter((w) => !w).length;
   };
 
   /** Every client of the realm (besides Keycloak's own and our service account) is in the state, and vice versa. */
-  const expectNoOrphans = async (when: string) => {
-    const { tokens } = await stored();
+  const expectNoOrphans = async (when: string, inState?: Iterable<string>) => {
+    const clientIds = [...(inState ?? (await stored()).tokens.keys())].sort();
     const inRealm = (await realm.listClientIds()).filter((c) => !builtIns.has(c)).sort();
-    expect({ when, inRealm }).toEqual({ when, inRealm: [...tokens.keys()].sort() });
+    expect({ when, inRealm }).toEqual({ when, inRealm: clientIds });
   };
 
-  /** The state and Keycloak agree with the declaration, every stored token works, and a second `up` has nothing to do. */
+  /** The state and Keycloak agree with the declaration, every stored token works, no orphans, and (optionally) a second `up` has nothing to do. */
   const expectConverged = async (when: string, secondUp = true) => {
-    for (const want of Object.values(spec)) {
-      expect({ when, clientId: want.clientId, description: (await realm.getClient(want.clientId))?.description }).toEqual({ when, clientId: want.clientId, description: want.description });
-    }
-    const { tokens, pending } = await stored();
+    const [{ tokens, pending }, descriptions] = await Promise.all([
+      stored(),
+      Promise.all(Object.values(spec).map(async (want) => ({ when, clientId: want.clientId, description: (await realm.getClient(want.clientId))?.description }))),
+    ]);
+    expect(descriptions).toEqual(Object.values(spec).map((want) => ({ when, clientId: want.clientId, description: want.description })));
     expect({ when, pending: pending.length }).toEqual({ when, pending: 0 });
     expect({ when, clients: [...tokens.keys()].sort() }).toEqual({ when, clients: Object.values(spec).map((c) => c.clientId).sort() });
-    for (const [clientId, token] of tokens) expect({ when, clientId, works: await tokenWorks(clientId, token) }).toEqual({ when, clientId, works: true });
+    const works = await Promise.all([...tokens].map(async ([clientId, token]) => ({ when, clientId, works: await tokenWorks(clientId, token) })));
+    expect(works).toEqual([...tokens.keys()].map((clientId) => ({ when, clientId, works: true })));
+    await expectNoOrphans(when, tokens.keys());
     if (secondUp) {
+      // --expect-no-changes: the state (and so the orphan check above) stays as it is.
       const again = record(`${when}: second up`, await stack.up({ args: ["--expect-no-changes"] }));
       expect(again.code).toBe(0);
       figures.noOpUps++;
     }
-    await expectNoOrphans(when);
   };
 
   /**
-   * A kill while the file backend writes the checkpoint leaves it truncated ("failed to load
-   * checkpoint: EOF"): the backend copies it to `<stack>.json.bak` before every write, and that copy
-   * is what an operator restores. Pulumi's problem, not the provider's; counted and reported.
+   * What a kill of the CLI can break in the file backend, and its repair. Pulumi writes every object
+   * (`<stack>.json`, its `.bak`, history, locks) through gocloud's fileblob: the content goes to a temp
+   * file next to the target and is renamed over it, so `<stack>.json` itself is never truncated. But
+   * just before that rename fileblob writes the object's metadata sidecar `<object>.attrs` in place
+   * (create/truncate, then one write), so a kill in between leaves an empty sidecar; every later read
+   * of the object (Exists, ReadAll) decodes the sidecar first and fails with a bare `EOF`: for the
+   * checkpoint, "failed to load checkpoint: EOF". The sidecar only holds content type and MD5, and
+   * fileblob reads a missing sidecar as defaults, so the repair is to delete the empty one; the
+   * checkpoint itself is the intact last one written before the kill. Pulumi's problem (its backend's
+   * state repair, as an operator would do it), not the provider's: counted and reported.
    */
-  const restoreTruncatedCheckpoint = () => {
-    const find = (dir: string): string | undefined => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) {
-          const f = find(p);
-          if (f) return f;
-        } else if (e.name === `${stack.stackName}.json`) return p;
+  const repairBackendAfterKill = async () => {
+    const pulumiDir = path.join(stack.backendDir, ".pulumi");
+    const walk = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    const parses = (file: string) => {
+      try {
+        JSON.parse(fs.readFileSync(file, "utf8"));
+        return true;
+      } catch {
+        return false;
       }
-      return undefined;
     };
-    const file = find(path.join(stack.backendDir, ".pulumi", "stacks"));
-    if (!file) return;
-    try {
-      JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch {
-      fs.copyFileSync(`${file}.bak`, file);
+    const files = walk(pulumiDir);
+    const checkpoint = files.find((f) => path.basename(f) === `${stack.stackName}.json`);
+    const broken = files.filter((f) => f.endsWith(".attrs") && !parses(f));
+    for (const sidecar of broken) {
+      const isCheckpoint = sidecar === `${checkpoint}.attrs`;
+      if (isCheckpoint) {
+        // Evidence that this is the failure of the last full run, before repairing it.
+        const before = record("stack export with an empty checkpoint sidecar", await stack.run(["stack", "export", "--stack", stack.stackName], { allowFailure: true }));
+        expect({ code: before.code, stderr: before.stderr.trim() }).toEqual({ code: 1, stderr: "error: failed to load checkpoint: EOF" });
+        figures.emptyCheckpointSidecarsRemoved++;
+      } else figures.emptyOtherSidecarsRemoved++;
+      fs.rmSync(sidecar);
+      const object = sidecar.slice(0, -".attrs".length);
+      progress(`kill #${figures.kills} left ${path.relative(pulumiDir, sidecar)} empty (object ${fs.existsSync(object) ? `intact, ${fs.statSync(object).size} bytes` : "never renamed into place"}): sidecar removed`);
+    }
+    // Not expected (temp file + rename), but checked: a checkpoint that does not parse is restored from its .bak.
+    if (checkpoint && !parses(checkpoint)) {
+      fs.copyFileSync(`${checkpoint}.bak`, checkpoint);
+      fs.rmSync(`${checkpoint}.attrs`, { force: true });
       figures.truncatedCheckpointsRestored++;
-      progress("checkpoint truncated by the kill: restored from its .bak");
+      progress(`kill #${figures.kills} left ${path.basename(checkpoint)} unparseable: restored from its .bak`);
     }
   };
 
@@ -165,7 +191,7 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
     // Let the orphaned provider process finish the requests it had already sent (it exits ~3 s after the engine).
     await sleep(1_500);
     stack.clearLocks();
-    restoreTruncatedCheckpoint();
+    await repairBackendAfterKill();
     return true;
   };
 
@@ -190,9 +216,10 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
     });
     declare(withDescriptions("v0"));
     record("initial up", await stack.up());
-  });
+  }, PHASE_TIMEOUT_MS);
 
   afterAll(async () => {
+    figures.seconds = Math.round((Date.now() - started) / 1000);
     process.stderr.write(`crash consistency: ${JSON.stringify(figures)}\n`);
     if (stack) {
       stack.clearLocks();
@@ -201,7 +228,7 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
     stack?.remove();
     if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
     await realm?.remove();
-  });
+  }, PHASE_TIMEOUT_MS);
 
   test("with the recovery credential, every `up` after a kill converges, whether the kill hit an update or a create", async () => {
     let updateKills = 0;
@@ -233,19 +260,30 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
       createKills++;
       figures.createKills++;
       const { tokens, pending } = await stored();
-      if (!tokens.has(extra) && (await realm.getClient(extra))) figures.createsLeftRegisteredOutsideState++;
-      process.stderr.write(`create kill: pending operations ${pending.map((p) => p.type).join(",") || "none"}, registered ${Boolean(await realm.getClient(extra))}\n`);
-      // `up` warns about the pending create, drops it and creates again: "Client Identifier in use" is adopted.
+      const registered = Boolean(await realm.getClient(extra));
+      if (!tokens.has(extra) && registered) figures.createsLeftRegisteredOutsideState++;
+      progress(`create kill #${createKills}: pending operations ${pending.map((p) => p.type).join(",") || "none"}, registered ${registered}`);
+      // `up` warns about the pending create and creates again: "Client Identifier in use" is adopted.
       const next = record(`up after create kill #${createKills}`, await stack.up({ allowFailure: true }));
       expect({ createKill: createKills, code: next.code, out: next.code === 0 ? "" : next.stdout.slice(-3000) }).toEqual({ createKill: createKills, code: 0, out: "" });
       figures.convergedUps++;
+      // Pulumi carries a pending CREATE into every later checkpoint on purpose (its snapshot manager:
+      // "these must require user intervention"), whatever the provider did: exactly the ones the kill left.
+      const pendingAfter = (await stored()).pending.map((p) => ({ type: p.type, urn: p.resource.urn }));
+      expect({ createKill: createKills, pendingAfter }).toEqual({ createKill: createKills, pendingAfter: pending.filter((p) => p.type === "creating").map((p) => ({ type: p.type, urn: p.resource.urn })) });
+      if (pendingAfter.length > 0) {
+        expect(next.stdout).toContain("interrupted while creating");
+        // The operator's step Pulumi documents for it; the provider cannot clear it.
+        record(`refresh --clear-pending-creates after create kill #${createKills}`, await stack.refresh({ clearPendingCreates: true }));
+        figures.pendingCreatesCleared += pendingAfter.length;
+      }
       await expectConverged(`after create kill #${createKills}`);
       declare(withDescriptions(`v${version}`));
       record("remove the new client", await stack.up());
     }
     await expectNoOrphans("end of the recovery phase");
     expect(figures.landed).toBeGreaterThan(0);
-  });
+  }, PHASE_TIMEOUT_MS);
 
   test("without the recovery credential, the `up` after a kill that landed fails with the documented way back", async () => {
     await stack.removeConfig("keycloak-registration:recoveryClientId");
@@ -283,7 +321,7 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
       await stack.removeConfig("keycloak-registration:recoveryClientSecret");
     }
     expect(landed).toBeGreaterThan(0);
-  });
+  }, PHASE_TIMEOUT_MS);
 
   test("destroy leaves no client behind, and no token or secret appears in anything Pulumi printed", async () => {
     record("destroy", await stack.destroy());
@@ -291,5 +329,6 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
     const leaks = transcripts.flatMap((t) => secrets.findIn(t.where, t.text));
     figures.leaks = leaks.length;
     expect(leaks).toEqual([]);
+    expect(figures.kills).toBeGreaterThanOrEqual(20);
   });
 });
