@@ -19,6 +19,7 @@ import { ensureKeycloakDist, pickJdk, startKeycloak } from "../test/bed/keycloak
 import { makeProgramDir, PulumiStack, REPO_ROOT } from "../test/bed/pulumiHarness";
 import { createTestRealm, type TestRealm } from "../test/bed/realm";
 import { linkPackageInto } from "../test/bed/selfLink";
+import { render, type Results, type Row } from "./report";
 
 const PROGRAM = `"use strict";
 const pulumi = require("@pulumi/pulumi");
@@ -36,14 +37,6 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-interface Row {
-  tool: string;
-  step: string;
-  clients: number;
-  seconds: number;
-  requests?: Record<string, number>;
-  note?: string;
-}
 
 const rows: Row[] = [];
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -187,26 +180,14 @@ async function main(): Promise<void> {
     await server.stop();
   }
 
-  const fmt = (r: Row) => {
-    const perClient = (r.seconds / r.clients) * 1000;
-    const requests = r.requests ? Object.entries(r.requests).map(([k, v]) => `${k}: ${v}`).join(", ") : "";
-    const perClientRequests = r.requests ? (Object.values(r.requests).reduce((a, b) => a + b, 0) / r.clients).toFixed(2) : "";
-    return `| ${r.tool} | ${r.step} | ${r.clients} | ${r.seconds.toFixed(1)} | ${perClient.toFixed(0)} | ${perClientRequests} | ${requests}${r.note ? ` (${r.note})` : ""} |`;
-  };
-  const table = [
-    "| tool | step | clients | seconds | ms per client | requests per client | requests |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
-    ...rows.map(fmt),
-  ].join("\n");
-  const sizeLines = [
-    `state export: ${sizes.stateBytes} bytes for ${n} clients, ${sizes.stateBytesPerClient} bytes per client`,
-    `serialized provider: ${sizes.providerBytesPerClient} bytes per client (${sizes.providerShareOfState}% of the state)`,
-  ];
-  process.stdout.write(`${table}\n\n${sizeLines.join("\n")}\n`);
+  const results: Results = { clients: n, kcregClients: m, keycloak: server.version, rows, sizes };
+  const report = render(results);
+  process.stdout.write(report);
   fs.mkdirSync(path.join(REPO_ROOT, ".bench"), { recursive: true });
   const file = path.join(REPO_ROOT, ".bench", `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  fs.writeFileSync(file, JSON.stringify({ clients: n, kcregClients: m, keycloak: server.version, rows, sizes }, null, 2));
-  log(`figures written to ${path.relative(REPO_ROOT, file)}`);
+  fs.writeFileSync(file, JSON.stringify(results, null, 2));
+  fs.writeFileSync(path.join(REPO_ROOT, "BENCHMARKS.md"), report);
+  log(`figures written to ${path.relative(REPO_ROOT, file)} and BENCHMARKS.md`);
 }
 
 main().catch((e: unknown) => {
