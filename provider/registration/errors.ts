@@ -35,7 +35,8 @@ export class RegistrationError extends Error {
     nextStep: string,
     details: { status?: number; serverError?: string; serverDescription?: string } = {},
   ) {
-    super(redact(`${where(ctx)}: ${cause}. ${nextStep}`));
+    // Keycloak's own sentences end with a period; ours join them with one.
+    super(redact(`${where(ctx)}: ${cause.replace(/\.+$/, "")}. ${nextStep}`));
     this.name = new.target.name;
     this.code = code;
     this.status = details.status;

@@ -220,7 +220,9 @@ function errorFromResponse(req: RegistrationRequest, status: number, data: unkno
       "insufficient-scope",
       ctx,
       `the ${kind} lacks the rights for this request${said}`,
-      "Use a token whose account has the realm-management role manage-clients, or the client's registration access token",
+      ctx.operation === "create"
+        ? "Give the account the realm-management role create-client (to register) or manage-clients"
+        : "Use a token whose account has the realm-management role manage-clients, or the client's registration access token",
       details,
     );
   }
@@ -280,12 +282,13 @@ function errorFromResponse(req: RegistrationRequest, status: number, data: unkno
 
 function policyHint(policy: string, details: string): string {
   const d = `${policy} ${details}`.toLowerCase();
-  if (d.includes("host")) return "Register from a host the realm's Trusted Hosts policy lists, and use redirect URIs on trusted hosts, or ask a realm administrator to add the host";
-  if (d.includes("max") || d.includes("clients")) return "The realm reached its maximum number of clients; delete unused clients or ask a realm administrator to raise the Max Clients policy";
-  if (d.includes("consent")) return "The Consent Required policy forces consentRequired=true; set consentRequired: true or ask a realm administrator to change the policy";
-  if (d.includes("scope")) return "Use only the client scopes the Allowed Client Scopes policy permits (defaultClientScopes / optionalClientScopes), or ask a realm administrator to allow them";
+  // Most specific first: "Full Scope Disabled" also says "scope", "clientScope" also starts with "clients".
+  if (d.includes("full scope") || d.includes("fullscopeallowed")) return "The Full Scope Disabled policy forbids fullScopeAllowed=true; set fullScopeAllowed: false";
   if (d.includes("mapper")) return "Use only protocol mapper types the Allowed Protocol Mapper Types policy permits, or ask a realm administrator to allow them";
-  if (d.includes("full scope")) return "The Full Scope Disabled policy forbids fullScopeAllowed=true; set fullScopeAllowed: false";
+  if (d.includes("client scope") || d.includes("clientscope")) return "Use only the client scopes the Allowed Client Scopes policy permits (defaultClientScopes / optionalClientScopes), or ask a realm administrator to allow them";
+  if (d.includes("consent")) return "The Consent Required policy forces consentRequired=true; set consentRequired: true or ask a realm administrator to change the policy";
+  if (d.includes("max clients") || d.includes("maximum")) return "The realm reached its maximum number of clients; delete unused clients or ask a realm administrator to raise the Max Clients policy";
+  if (d.includes("host")) return "Register from a host the realm's Trusted Hosts policy lists, and use redirect URIs on trusted hosts, or ask a realm administrator to add the host";
   return "Change the client so the policy accepts it, or ask a realm administrator to adjust the realm's client registration policies";
 }
 

@@ -1,0 +1,148 @@
+import {
+  ClientIdInUse,
+  CredentialsRejected,
+  InitialAccessTokenExhausted,
+  InitialAccessTokenRejected,
+  InvalidClientMetadata,
+  PolicyRejected,
+  RegistrationError,
+} from "../../provider/registration/errors";
+import type { TestRealm } from "../bed/realm";
+import { apply, configureProvider, realmForThisFile, register } from "../support/providerHarness";
+
+let realm: TestRealm;
+let serverUrl: string;
+const where = () => ({ serverUrl, realm: realm.name });
+const seenTokens: string[] = [];
+
+beforeAll(async () => {
+  const bed = await realmForThisFile("errors");
+  realm = bed.realm;
+  serverUrl = bed.server.url;
+});
+afterAll(async () => realm?.remove());
+
+async function withInitialAccessToken(count = 5): Promise<string> {
+  const iat = await realm.createInitialAccessToken({ count, expiration: 600 });
+  seenTokens.push(iat);
+  await configureProvider({ initialAccessToken: iat });
+  return iat;
+}
+
+/** The error a step fails with; every message names the client and realm and carries no token. */
+async function failure(step: () => Promise<unknown>): Promise<RegistrationError> {
+  const error = await step().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(RegistrationError);
+  const message = (error as Error).message;
+  expect(message).toContain(`realm "${realm.name}"`);
+  expect(message).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+  for (const token of seenTokens) expect(message).not.toContain(token);
+  return error as RegistrationError;
+}
+
+describe("every refusal of the registration service is a clear, token-free error", () => {
+  test("Trusted Hosts (anonymous registration from a host the realm does not list)", async () => {
+    await configureProvider({ anonymous: "true" });
+    const e = await failure(() => register({ ...where(), clientId: "from-untrusted-host" }));
+    expect(e).toBeInstanceOf(PolicyRejected);
+    expect((e as PolicyRejected).policyName).toBe("Trusted Hosts");
+    expect(e.message).toMatch(/policy "Trusted Hosts" refused the request: Host not trusted\. Register from a host the realm's Trusted Hosts policy lists/);
+  });
+
+  test("Max Clients", async () => {
+    await withInitialAccessToken();
+    const id = await realm.addMaxClientsPolicy("authenticated", (await realm.listClientIds()).length, "Max Clients");
+    try {
+      const e = await failure(() => register({ ...where(), clientId: "one-too-many" }));
+      expect((e as PolicyRejected).policyName).toBe("Max Clients");
+      expect(e.message).toContain("maximum number of clients");
+    } finally {
+      await realm.removeRegistrationPolicy(id);
+    }
+  });
+
+  test("Consent Required (an update may not switch consent off)", async () => {
+    await withInitialAccessToken();
+    const id = await realm.addConsentRequiredPolicy("authenticated", "Consent Required");
+    try {
+      const { id: clientId, outs } = await register({ ...where(), clientId: "needs-consent" });
+      expect((await realm.getClient("needs-consent"))?.consentRequired).toBe(true);
+      const e = await failure(() => apply(clientId, outs, { ...where(), clientId: "needs-consent", consentRequired: false }));
+      expect((e as PolicyRejected).policyName).toBe("Consent Required");
+      expect(e.message).toContain("set consentRequired: true");
+    } finally {
+      await realm.removeRegistrationPolicy(id);
+    }
+  });
+
+  test("Full Scope Disabled (an update may not allow full scope)", async () => {
+    await withInitialAccessToken();
+    const id = await realm.addFullScopeDisabledPolicy("authenticated", "Full Scope Disabled");
+    try {
+      const { id: clientId, outs } = await register({ ...where(), clientId: "narrow-scope" });
+      const e = await failure(() => apply(clientId, outs, { ...where(), clientId: "narrow-scope", fullScopeAllowed: true }));
+      expect((e as PolicyRejected).policyName).toBe("Full Scope Disabled");
+      expect(e.message).toContain("set fullScopeAllowed: false");
+    } finally {
+      await realm.removeRegistrationPolicy(id);
+    }
+  });
+
+  test("Allowed Client Scopes (Keycloak's default authenticated policy)", async () => {
+    await withInitialAccessToken();
+    const e = await failure(() => register({ ...where(), clientId: "odd-scope", defaultClientScopes: ["not-an-allowed-scope"] }));
+    expect((e as PolicyRejected).policyName).toBe("Allowed Client Scopes");
+    expect(e.message).toContain("client scopes the Allowed Client Scopes policy permits");
+  });
+
+  test("Allowed Protocol Mapper Types (Keycloak's default authenticated policy)", async () => {
+    await withInitialAccessToken();
+    const e = await failure(() =>
+      register({ ...where(), clientId: "odd-mapper", protocolMappers: [{ name: "claim", protocolMapper: "oidc-hardcoded-claim-mapper", config: {} }] }),
+    );
+    expect((e as PolicyRejected).policyName).toBe("Allowed Protocol Mapper Types");
+    expect(e.message).toContain("protocol mapper types the Allowed Protocol Mapper Types policy permits");
+  });
+
+  test("an initial access token that is invalid, expired, or used up", async () => {
+    await configureProvider({ initialAccessToken: "eyJhbGciOiJIUzI1NiJ9.e30.not-a-signature" });
+    let e = await failure(() => register({ ...where(), clientId: "bogus-token" }));
+    expect(e).toBeInstanceOf(InitialAccessTokenRejected);
+    expect(e.message).toContain("Create a new initial access token");
+
+    const expiring = await realm.createInitialAccessToken({ count: 5, expiration: 1 });
+    seenTokens.push(expiring);
+    await configureProvider({ initialAccessToken: expiring });
+    await new Promise((r) => setTimeout(r, 2_500));
+    e = await failure(() => register({ ...where(), clientId: "expired-token" }));
+    expect(e).toBeInstanceOf(InitialAccessTokenRejected);
+
+    await withInitialAccessToken(1);
+    await register({ ...where(), clientId: "uses-the-last-one" });
+    e = await failure(() => register({ ...where(), clientId: "nothing-left" }));
+    expect(e).toBeInstanceOf(InitialAccessTokenExhausted);
+    expect(e.message).toContain("no remaining count");
+  });
+
+  test("a service account without the create-client role", async () => {
+    const weak = await realm.createServiceAccount({ roles: ["view-clients"] });
+    seenTokens.push(weak.clientSecret);
+    await configureProvider({ serviceAccountClientId: weak.clientId, serviceAccountClientSecret: weak.clientSecret });
+    const e = await failure(() => register({ ...where(), clientId: "weak-account" }));
+    expect(e).toBeInstanceOf(CredentialsRejected);
+    expect(e.message).toContain("create-client");
+  });
+
+  test("Client Identifier in use, and an invalid redirect URI", async () => {
+    await withInitialAccessToken();
+    await register({ ...where(), clientId: "taken" });
+    let e = await failure(() => register({ ...where(), clientId: "taken" }));
+    expect(e).toBeInstanceOf(ClientIdInUse);
+    e = await failure(() => register({ ...where(), clientId: "bad-redirect", redirectUris: ["javascript:alert(1)"] }));
+    expect(e).toBeInstanceOf(InvalidClientMetadata);
+    expect(e.message).toContain("A redirect URI uses an illegal scheme");
+  });
+});
