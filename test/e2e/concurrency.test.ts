@@ -1,0 +1,95 @@
+import * as fs from "node:fs";
+import { startKeycloak } from "../bed/keycloak";
+import { makeProgramDir, PulumiStack, type CommandResult } from "../bed/pulumiHarness";
+import { createTestRealm, type TestRealm } from "../bed/realm";
+import { SecretRegistry } from "../support/leaks";
+
+/** `count` clients named `<prefix>-<i>`, from stack config. */
+const PROGRAM = `"use strict";
+const pulumi = require("@pulumi/pulumi");
+const { KeycloakClient } = require("pulumi-keycloak-registration");
+const config = new pulumi.Config("load");
+const prefix = config.require("prefix");
+for (let i = 0; i < Number(config.require("count")); i++) {
+  new KeycloakClient("c" + i, { clientId: prefix + "-" + i, redirectUris: ["https://" + prefix + i + ".example.com/*"] });
+}
+`;
+
+describe("many clients, several stacks, a token that runs out", () => {
+  let realm: TestRealm;
+  let programDir: string;
+  const stacks: PulumiStack[] = [];
+  const secrets = new SecretRegistry();
+  const printed: CommandResult[] = [];
+
+  const newStack = async (prefix: string, count: number, iat: string) => {
+    secrets.add(`${prefix} initial access token`, iat);
+    const stack = await PulumiStack.create({
+      programDir,
+      config: {
+        "keycloak-registration:serverUrl": realm.server.url,
+        "keycloak-registration:realm": realm.name,
+        "keycloak-registration:initialAccessToken": { value: iat, secret: true },
+        "load:prefix": prefix,
+        "load:count": String(count),
+      },
+    });
+    stacks.push(stack);
+    return stack;
+  };
+  const ours = async (prefix: string) => (await realm.listClientIds()).filter((c) => c.startsWith(`${prefix}-`)).sort();
+  const inState = async (stack: PulumiStack) =>
+    (await stack.resources()).filter((r) => String(r.type).endsWith(":KeycloakClient")).map((r) => String(r.outputs.clientId)).sort();
+
+  beforeAll(async () => {
+    realm = await createTestRealm(await startKeycloak(), `load-${Math.random().toString(36).slice(2, 8)}`);
+    programDir = makeProgramDir({ prefix: "concurrency", files: { "index.js": PROGRAM } });
+  });
+
+  afterAll(async () => {
+    for (const stack of stacks) {
+      await stack.destroy({ allowFailure: true });
+      stack.remove();
+    }
+    if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
+    await realm?.remove();
+  });
+
+  test("two stacks of 50 clients each against one realm at the same time", async () => {
+    const a = await newStack("alpha", 50, await realm.createInitialAccessToken({ count: 50, expiration: 3600 }));
+    const b = await newStack("beta", 50, await realm.createInitialAccessToken({ count: 50, expiration: 3600 }));
+    const [upA, upB] = await Promise.all([a.up(), b.up()]);
+    printed.push(upA, upB);
+    expect(await ours("alpha")).toHaveLength(50);
+    expect(await ours("beta")).toHaveLength(50);
+    expect(await inState(a)).toEqual(await ours("alpha"));
+    expect(await inState(b)).toEqual(await ours("beta"));
+    const [downA, downB] = await Promise.all([a.destroy(), b.destroy()]);
+    printed.push(downA, downB);
+    expect(await ours("alpha")).toEqual([]);
+    expect(await ours("beta")).toEqual([]);
+  });
+
+  test("an initial access token that runs out mid-up: what was created is kept, the rest fail clearly, a new token finishes", async () => {
+    const stack = await newStack("gamma", 8, await realm.createInitialAccessToken({ count: 5, expiration: 3600 }));
+    const first = await stack.up({ allowFailure: true });
+    printed.push(first);
+    expect(first.code).not.toBe(0);
+    expect(first.stdout + first.stderr).toContain("the initial access token has no remaining count");
+    expect(first.stdout + first.stderr).toContain("Create a new initial access token");
+    // Every client Keycloak registered is checkpointed; none is orphaned.
+    expect(await ours("gamma")).toHaveLength(5);
+    expect(await inState(stack)).toEqual(await ours("gamma"));
+
+    const fresh = await realm.createInitialAccessToken({ count: 3, expiration: 3600 });
+    secrets.add("gamma second initial access token", fresh);
+    await stack.setConfig("keycloak-registration:initialAccessToken", fresh, { secret: true });
+    printed.push(await stack.up());
+    expect(await ours("gamma")).toHaveLength(8);
+    expect(await inState(stack)).toEqual(await ours("gamma"));
+
+    printed.push(await stack.destroy());
+    expect(await ours("gamma")).toEqual([]);
+    expect(printed.flatMap((r, i) => [...secrets.findIn(`command ${i} stdout`, r.stdout), ...secrets.findIn(`command ${i} stderr`, r.stderr)])).toEqual([]);
+  });
+});
