@@ -43,12 +43,29 @@ export interface KeycloakServer {
   pid?: number;
   /** Keycloak's stdout/stderr (only for servers started here). Kept after stop(). */
   logFile?: string;
+  /** Only with `StartOptions.https`: e.g. https://127.0.0.1:34568 (same server as `url`). */
+  httpsUrl?: string;
   stop(): Promise<void>;
+}
+
+export interface HttpsOptions {
+  /** PEM server certificate (chain); its SAN must cover `host`. */
+  certificateFile: string;
+  /** PEM private key of that certificate. */
+  keyFile: string;
+  /** Host name of `httpsUrl` (default 127.0.0.1; the server listens on 127.0.0.1 only). */
+  host?: string;
 }
 
 export interface StartOptions {
   version?: string;
   log?: (line: string) => void;
+  /**
+   * Also serve HTTPS on a free port with this certificate. Always starts a server of its own (an
+   * external KEYCLOAK_URL cannot be given a certificate). Keycloak's hostname is then set to the
+   * HTTPS URL, so tokens obtained over `url` carry the issuer the HTTPS endpoints expect.
+   */
+  https?: HttpsOptions;
 }
 
 const defaultLog = (line: string): void => {
@@ -62,7 +79,7 @@ const defaultLog = (line: string): void => {
 export async function startKeycloak(opts: StartOptions = {}): Promise<KeycloakServer> {
   const log = opts.log ?? defaultLog;
   const externalUrl = process.env.KEYCLOAK_URL;
-  if (externalUrl) return useExternal(externalUrl.replace(/\/+$/, ""), log);
+  if (externalUrl && !opts.https) return useExternal(externalUrl.replace(/\/+$/, ""), log);
 
   const version = opts.version ?? process.env.KEYCLOAK_VERSION ?? DEFAULT_KEYCLOAK_VERSION;
   const dist = await ensureKeycloakDist(version, log);
@@ -70,7 +87,7 @@ export async function startKeycloak(opts: StartOptions = {}): Promise<KeycloakSe
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      return await launch(version, dist, jdk, log);
+      return await launch(version, dist, jdk, log, opts.https);
     } catch (e) {
       lastError = e;
       // A free port picked here can be taken by someone else before Keycloak binds it: retry.
@@ -318,7 +335,7 @@ class PortClashError extends Error {}
 /** Build-time options: they decide Quarkus' augmentation and thereby the snapshot key. */
 const BUILD_ARGS = ["--db=dev-mem"];
 
-async function launch(version: string, dist: string, jdk: Jdk, log: (l: string) => void): Promise<KeycloakServer> {
+async function launch(version: string, dist: string, jdk: Jdk, log: (l: string) => void, https?: HttpsOptions): Promise<KeycloakServer> {
   const t0 = Date.now();
   const runsDir = path.join(os.tmpdir(), "kcreg-keycloak");
   fs.mkdirSync(runsDir, { recursive: true });
@@ -339,6 +356,18 @@ async function launch(version: string, dist: string, jdk: Jdk, log: (l: string) 
   // health or metrics are on, but move it anyway so parallel servers can never clash). 24 and
   // older reject the option.
   if (major >= 25) args.push(`--http-management-port=${await freePort()}`);
+  let httpsUrl: string | undefined;
+  if (https) {
+    const httpsPort = await freePort();
+    httpsUrl = `https://${https.host ?? "127.0.0.1"}:${httpsPort}`;
+    // --http-host also binds the HTTPS listener. The hostname makes every issuer the HTTPS URL.
+    args.push(
+      `--https-port=${httpsPort}`,
+      `--https-certificate-file=${path.resolve(https.certificateFile)}`,
+      `--https-certificate-key-file=${path.resolve(https.keyFile)}`,
+      `--hostname=${httpsUrl}`,
+    );
+  }
 
   const adminUsername = "admin";
   const adminPassword = "admin";
@@ -407,10 +436,10 @@ async function launch(version: string, dist: string, jdk: Jdk, log: (l: string) 
     }
     await sleep(500);
   }
-  log(`Keycloak ${version} ready at ${url} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(`Keycloak ${version} ready at ${url}${httpsUrl ? ` and ${httpsUrl}` : ""} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   if (!hadSnapshot) saveSnapshot(path.join(instance, "lib", "quarkus"), snapshot);
 
-  return { url, adminUsername, adminPassword, version, javaHome: jdk.home, external: false, pid, logFile, stop };
+  return { url, adminUsername, adminPassword, version, javaHome: jdk.home, external: false, pid, logFile, ...(httpsUrl ? { httpsUrl } : {}), stop };
 }
 
 /**
