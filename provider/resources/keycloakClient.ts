@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
 import { KeycloakClientArgs as SchemaArgs, ProtocolMapper } from "../schema/keycloakClient";
 import { keycloakLocation } from "./location";
-import { providerShell } from "./shell";
+import provider = require("./shells/keycloakClient");
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
@@ -24,7 +24,6 @@ export interface KeycloakClientArgs extends Inputs<Omit<SchemaArgs, "serverUrl" 
   adopt?: pulumi.Input<{ registrationAccessToken: pulumi.Input<string> }>;
 }
 
-const provider = providerShell("keycloakClientProvider");
 
 /**
  * A Keycloak client registered through the Client Registration Service's `default` endpoint.

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
 import { OidcClientArgs as SchemaArgs } from "../schema/oidcClient";
 import { keycloakLocation } from "./location";
-import { providerShell } from "./shell";
+import provider = require("./shells/oidcClient");
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
@@ -12,16 +12,21 @@ type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
  * `realm` for Keycloak (both default to the stack configuration `keycloak-registration:serverUrl` /
  * `keycloak-registration:realm` when `registrationEndpoint` is not given).
  */
-export interface OidcClientArgs extends Inputs<Omit<SchemaArgs, "serverUrl" | "realm" | "registrationEndpoint" | "auth">> {
+export interface OidcClientArgs extends Inputs<Omit<SchemaArgs, "serverUrl" | "realm" | "registrationEndpoint" | "auth" | "adopt">> {
   serverUrl?: pulumi.Input<string>;
   realm?: pulumi.Input<string>;
   /** Any RFC 7591 server's `registration_endpoint`, instead of Keycloak's `serverUrl` + `realm`. */
   registrationEndpoint?: pulumi.Input<string>;
   /** Credentials for registering this client, overriding the stack configuration. Kept secret in the state; changing them never causes a diff. */
   auth?: pulumi.Input<Auth>;
+  /**
+   * Adopt an existing client (Pulumi's `import` option does not work for dynamic providers): its
+   * registration access token and its `registrationClientUri` (any server) or, on Keycloak, its
+   * `clientId`. Only the first `up` uses it; kept secret, never compared.
+   */
+  adopt?: pulumi.Input<{ registrationAccessToken: pulumi.Input<string>; registrationClientUri?: pulumi.Input<string>; clientId?: pulumi.Input<string> }>;
 }
 
-const provider = providerShell("oidcClientProvider");
 
 /**
  * An OAuth/OpenID Connect client registered by RFC 7591 dynamic client registration and managed by
@@ -64,6 +69,7 @@ export class OidcClient extends pulumi.dynamic.Resource {
         ...args,
         ...location,
         auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
+        adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
         client_id: args.client_id,
         client_secret: undefined,
         client_secret_expires_at: undefined,

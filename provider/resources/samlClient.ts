@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
 import { keycloakLocation } from "./location";
-import { providerShell } from "./shell";
+import provider = require("./shells/samlClient");
 
 export interface SamlClientArgs {
   /** Keycloak's base URL; default `keycloak-registration:serverUrl`. */
@@ -14,7 +14,6 @@ export interface SamlClientArgs {
   entityDescriptor: pulumi.Input<string>;
 }
 
-const provider = providerShell("samlClientProvider");
 
 /**
  * A SAML service provider registered from its EntityDescriptor through the Client Registration

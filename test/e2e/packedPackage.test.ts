@@ -285,6 +285,12 @@ describe("the packed package in a fresh Pulumi TypeScript project", () => {
       const resource = (exported.json.deployment.resources ?? []).find((r: { type: string }) => String(r.type).endsWith(":KeycloakClient"));
       expect(resource).toBeDefined();
       expect(isCiphertext(resource.outputs.registrationAccessToken)).toBe(true);
+      // Installed in a real node_modules, the serialized provider is a reference to the package's
+      // shell module, not the shell's code (about 2.4 KB when the package is linked instead).
+      const serialized: string = resource.inputs.__provider;
+      process.stderr.write(`serialized provider from the installed package: ${serialized.length} bytes\n`);
+      expect(serialized).toContain(`require("${PACKAGE}/shells/keycloakClient")`);
+      expect(serialized.length).toBeLessThan(512);
       expect(record("preview (no change)", await stack.preview({ expectNoChanges: true })).code).toBe(0);
 
       record("destroy", await stack.destroy());

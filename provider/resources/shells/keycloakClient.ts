@@ -1,0 +1,9 @@
+import { providerShell } from "../shell";
+
+/**
+ * The keycloakClient provider shell as this module's whole export. When the package sits in a real
+ * `node_modules`, Pulumi's closure serializer recognises the object as a module's exports and stores
+ * `require("pulumi-keycloak-registration/shells/keycloakClient")` instead of the shell's code (see
+ * {@link providerShell}).
+ */
+export = providerShell("keycloakClientProvider");
