@@ -3,6 +3,7 @@ import { Connection } from "../registration/connection";
 import { bearerFor } from "../registration/credentials";
 import { clientExists } from "../registration/clientExistence";
 import { RegistrationAccessTokenRejected } from "../registration/errors";
+import { registerSecret } from "../registration/redact";
 import {
   ClientMetadata,
   ClientRegistration,
@@ -17,7 +18,7 @@ import {
 import { OidcClientInputs, oidcClientArgsSchema } from "../schema/oidcClient";
 import { diffOidcClient, observeOidc, oidcMetadataBody, OidcClientState, OidcMetadata } from "./oidcDiff";
 import { configureFrom, credentialsFor, NO_CREDENTIALS_HINT, settings } from "./settings";
-import { checkWith, PROVIDER_KEY, surfaced } from "./common";
+import { checkWith, PROVIDER_KEY, surfaced, withRegistrationAccessToken } from "./common";
 import { containsUnknown } from "./unknowns";
 
 type Inputs = OidcClientInputs & { [PROVIDER_KEY]?: string };
@@ -45,15 +46,67 @@ function registrationOf(state: OidcClientState): ClientRegistration {
   return { registrationClientUri: state.registration_client_uri, registrationAccessToken: state.registration_access_token, clientId: state.client_id };
 }
 
+type Outcome<T> = { gone: true } | { gone: false; value: T; registrationAccessToken: string };
+
 /**
- * Whether a failed read or delete means the client is gone. RFC 7592 answers a deleted client with
- * 401 (or 404, already handled by the endpoint layer); so does a dead token. Keycloak can be asked
- * which one it is; any other server is taken at its RFC word.
+ * Runs `op` with the stored registration. RFC 7592 answers a deleted client with 401 (or 404,
+ * handled by the endpoint layer), and so does a dead token. On Keycloak the realm tells the two apart
+ * and a lost token is recovered with the recovery service account, as for `KeycloakClient` (see
+ * withRegistrationAccessToken). Any other server is taken at its RFC word: a 401 means gone when
+ * `rejectedMeansGone` (read, delete), and stays an error otherwise (update).
  */
-async function goneInsteadOf(e: unknown, state: OidcClientState): Promise<boolean> {
-  if (!(e instanceof RegistrationAccessTokenRejected)) return false;
+async function withRegistration<T>(state: OidcClientState, rejectedMeansGone: boolean, op: (reg: ClientRegistration) => Promise<T>): Promise<Outcome<T>> {
   const keycloak = keycloakOf(state);
-  return keycloak ? !(await clientExists(keycloak, state.client_id)) : true;
+  const reg = registrationOf(state);
+  if (keycloak) {
+    return withRegistrationAccessToken(keycloak, { clientId: state.client_id, registrationAccessToken: reg.registrationAccessToken }, (token) =>
+      op({ ...reg, registrationAccessToken: token.value }),
+    );
+  }
+  try {
+    return { gone: false, value: await op(reg), registrationAccessToken: reg.registrationAccessToken };
+  } catch (e) {
+    if (rejectedMeansGone && e instanceof RegistrationAccessTokenRejected) return { gone: true };
+    throw e;
+  }
+}
+
+/**
+ * Takes over a client registered elsewhere: read it through its registration_client_uri with the
+ * given token, then bring it to the declaration (an update, which rotates the token on Keycloak, after
+ * which only this stack holds a valid one).
+ */
+async function adopt(inputs: Inputs): Promise<{ id: string; outs: OidcClientState }> {
+  const given = inputs.adopt!;
+  registerSecret(given.registrationAccessToken);
+  const endpoint = endpointOf(inputs);
+  const registrationClientUri = given.registrationClientUri ?? `${endpoint.url}/${encodeURIComponent(given.clientId ?? "")}`;
+  const reg: ClientRegistration = { registrationClientUri, registrationAccessToken: given.registrationAccessToken, clientId: given.clientId ?? "" };
+  try {
+    let current: ClientMetadata | undefined;
+    try {
+      current = await readOidcClient(endpoint, reg);
+    } catch (e) {
+      // Keycloak answers a deleted client with 401, as it does a dead token: ask the realm which.
+      const keycloak = keycloakOf(inputs);
+      if (!(e instanceof RegistrationAccessTokenRejected && keycloak && given.clientId !== undefined && !(await clientExists(keycloak, given.clientId)))) throw e;
+    }
+    if (!current) {
+      throw new Error(`cannot adopt the client at ${registrationClientUri}: the server says it does not exist. Remove \`adopt\` to register a new client instead`);
+    }
+    const baseline = stateFrom({ ...current, registration_access_token: given.registrationAccessToken, registration_client_uri: current.registration_client_uri ?? registrationClientUri }, inputs, inputs);
+    const d = diffOidcClient(baseline, inputs);
+    if (d.replaces.length > 0) {
+      throw new Error(`cannot adopt the client at ${registrationClientUri}: its client_id is "${baseline.client_id}", not the declared "${inputs.client_id}"`);
+    }
+    if (d.changed.length === 0) return { id: baseline.client_id, outs: baseline };
+    const { client_id: _clientId, ...metadata } = oidcMetadataBody(inputs);
+    const updated = await updateOidcClient(endpoint, registrationOf(baseline), metadata);
+    const outs = stateFrom(updated, inputs, inputs, baseline);
+    return { id: outs.client_id, outs };
+  } catch (e) {
+    throw surfaced(e);
+  }
 }
 
 /** Outputs from the server's answer: identity, the newest token and URI, the secret and the server's view of declared metadata. */
@@ -74,6 +127,8 @@ function stateFrom(metadata: ClientMetadata, declared: OidcMetadata, location: L
 }
 
 function credentialsProblem(inputs: OidcClientInputs): string | undefined {
+  // Adopting needs no registration credentials: the client exists already.
+  if (inputs.adopt) return undefined;
   const credentials = credentialsFor(inputs.auth);
   if (!credentials) return NO_CREDENTIALS_HINT;
   if (credentials.kind === "serviceAccount" && inputs.registrationEndpoint !== undefined) {
@@ -101,6 +156,7 @@ export const oidcClientProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: Inputs) {
+    if (inputs.adopt) return adopt(inputs);
     const problem = credentialsProblem(inputs);
     if (problem) throw new Error(problem);
     const endpoint = endpointOf(inputs);
@@ -127,21 +183,24 @@ export const oidcClientProvider: pulumi.dynamic.ResourceProvider = {
       throw new Error(`cannot read client "${id}": the stack holds no registration access token or registration_client_uri for it`);
     }
     try {
-      const metadata = await readOidcClient(endpointOf(props), registrationOf(props));
-      if (!metadata) return {};
-      // Keycloak re-signs the same token on a read; keeping ours avoids churn in the state.
-      return { id, props: stateFrom({ ...metadata, registration_access_token: undefined }, props, props, props) };
+      const outcome = await withRegistration(props, true, (reg) => readOidcClient(endpointOf(props), reg));
+      if (outcome.gone || !outcome.value) return {};
+      // Keycloak re-signs the same token on a read: keep the one we hold (a recovered one replaces a lost one).
+      const held = { ...props, registration_access_token: outcome.registrationAccessToken };
+      return { id, props: stateFrom({ ...outcome.value, registration_access_token: undefined }, props, props, held) };
     } catch (e) {
-      if (await goneInsteadOf(e, props)) return {};
       throw surfaced(e);
     }
   },
 
-  async update(_id, olds: OidcClientState, news: Inputs) {
+  async update(id, olds: OidcClientState, news: Inputs) {
     try {
       const { client_id: _clientId, ...metadata } = oidcMetadataBody(news);
-      const updated = await updateOidcClient(endpointOf(news), registrationOf(olds), metadata);
-      return { outs: stateFrom(updated, news, news, olds) };
+      const outcome = await withRegistration(olds, false, (reg) => updateOidcClient(endpointOf(news), reg, metadata));
+      if (outcome.gone) {
+        throw new Error(`client "${id}" no longer exists at ${endpointOf(olds).url}: run \`pulumi refresh\` to drop it from the stack, then \`pulumi up\` registers it again`);
+      }
+      return { outs: stateFrom(outcome.value, news, news, { ...olds, registration_access_token: outcome.registrationAccessToken }) };
     } catch (e) {
       throw surfaced(e);
     }
@@ -149,10 +208,9 @@ export const oidcClientProvider: pulumi.dynamic.ResourceProvider = {
 
   async delete(_id, props: OidcClientState) {
     try {
-      await deleteOidcClient(endpointOf(props), registrationOf(props));
-    } catch (e) {
       // A client already gone counts as deleted.
-      if (await goneInsteadOf(e, props)) return;
+      await withRegistration(props, true, (reg) => deleteOidcClient(endpointOf(props), reg));
+    } catch (e) {
       throw surfaced(e);
     }
   },

@@ -160,6 +160,21 @@ export const oidcClientArgsSchema = z
     registrationEndpoint: registrationEndpointSchema.optional(),
     /** Per-resource credentials for registering; overrides the stack configuration. Stored as a secret, never compared. */
     auth: authSchema.optional(),
+    /**
+     * Adopt a client registered elsewhere instead of registering one: its registration access token
+     * and either its `registration_client_uri` (any server) or, on Keycloak, its `clientId`. Only the
+     * first `up` uses it; stored as a secret, never compared.
+     */
+    adopt: z
+      .strictObject(
+        {
+          registrationAccessToken: z.string({ error: "adopt.registrationAccessToken must be a string" }).min(1, "adopt.registrationAccessToken must not be empty"),
+          registrationClientUri: absoluteUrl("adopt.registrationClientUri").optional(),
+          clientId: text("adopt.clientId").optional(),
+        },
+        { error: "adopt must be { registrationAccessToken, registrationClientUri } (or, on Keycloak, { registrationAccessToken, clientId })" },
+      )
+      .optional(),
     ...oidcMetadataShape,
   })
   .superRefine((c, ctx) => {
@@ -175,6 +190,21 @@ export const oidcClientArgsSchema = z
     }
     if (keycloak && c.client_id !== undefined) {
       problem(["client_id"], "Keycloak's openid-connect endpoint generates the client_id and refuses one in the request (\"Client Identifier included\"): leave client_id out and read the generated one from the `client_id` output, or use KeycloakClient to choose it");
+    }
+    if (c.adopt !== undefined) {
+      const { registrationClientUri, clientId } = c.adopt;
+      if (registrationClientUri !== undefined && clientId !== undefined) {
+        problem(["adopt", "clientId"], "give adopt.registrationClientUri or adopt.clientId, not both");
+      } else if (registrationClientUri === undefined && clientId === undefined) {
+        problem(
+          ["adopt", "registrationClientUri"],
+          c.registrationEndpoint !== undefined
+            ? "adopting a client needs its registration_client_uri: the URL the server returned with the client's registration access token"
+            : "adopting a client needs its registration_client_uri, or on Keycloak its clientId (adopt.clientId)",
+        );
+      } else if (clientId !== undefined && c.registrationEndpoint !== undefined) {
+        problem(["adopt", "clientId"], "with registrationEndpoint the client's management URL cannot be derived from its clientId: give adopt.registrationClientUri, the registration_client_uri the server returned");
+      }
     }
     if (c.jwks !== undefined && c.jwks_uri !== undefined) {
       problem(["jwks"], "jwks and jwks_uri are mutually exclusive (RFC 7591 §2): keep one");

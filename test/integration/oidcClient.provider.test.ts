@@ -111,6 +111,55 @@ describe("OidcClient against Keycloak's openid-connect endpoint", () => {
     await expect(register({ ...where, redirect_uris: ["https://a.example/cb"], scope: "not-a-scope" })).rejects.toThrow(/Allowed Client Scopes/);
   });
 
+  test("adopt by clientId takes over a client registered elsewhere: its declaration is applied and the token rotates", async () => {
+    // Registered by someone else (here: with the provider, then forgotten): only its clientId and token are handed over.
+    const { id, outs: foreign } = await register({ ...where, client_name: "theirs", redirect_uris: ["https://a.example/cb"] });
+    await configureProvider({}); // adopting needs no registration credentials
+    const declared = { ...where, client_name: "ours", redirect_uris: ["https://a.example/cb"] };
+    const { id: adoptedId, outs } = await register({ ...declared, adopt: { clientId: id, registrationAccessToken: foreign.registration_access_token } });
+    expect(adoptedId).toBe(id);
+    expect(outs.registration_client_uri).toBe(foreign.registration_client_uri);
+    expect(outs.registration_access_token).not.toBe(foreign.registration_access_token);
+    expect(outs.client_secret).toBe((await realm.getClient(id))?.secret);
+    expect((await realm.getClient(id))?.name).toBe("ours");
+    // The handed-over token is spent: only the stack can manage the client now.
+    await expect(provider.read(id, foreign)).rejects.toThrow(/registration access token was rejected/);
+    expect((await provider.diff(id, outs, (await provider.check(outs, declared)).inputs)).changes).toBe(false);
+    // A client already as declared is taken over without a write.
+    const { outs: unchanged } = await register({ ...declared, adopt: { registrationClientUri: outs.registration_client_uri, registrationAccessToken: outs.registration_access_token } });
+    expect(unchanged.registration_access_token).toBe(outs.registration_access_token);
+  });
+
+  test("adopt is checked before any request: the client's URI or clientId is required, and a missing client is explained", async () => {
+    const noHandle = await provider.check({}, { ...where, redirect_uris: ["https://a.example/cb"], adopt: { registrationAccessToken: "x" } });
+    expect(noHandle.failures?.map((f) => f.property)).toEqual(["adopt.registrationClientUri"]);
+    const both = await provider.check({}, { ...where, adopt: { registrationAccessToken: "x", clientId: "a", registrationClientUri: "https://a.example/x" } });
+    expect(both.failures?.[0]?.reason).toMatch(/not both/);
+    const { id, outs } = await register({ ...where, redirect_uris: ["https://a.example/cb"] });
+    await realm.deleteClient(id);
+    await expect(register({ ...where, adopt: { clientId: id, registrationAccessToken: outs.registration_access_token } })).rejects.toThrow(/does not exist\. Remove `adopt`/);
+  });
+
+  test("with a recovery service account, a lost token is replaced on read, update and delete, as for KeycloakClient", async () => {
+    const recovery = await realm.createServiceAccount({ roles: ["manage-clients"] });
+    await configureProvider({
+      initialAccessToken: await realm.createInitialAccessToken({ count: 1, expiration: 600 }),
+      recoveryClientId: recovery.clientId,
+      recoveryClientSecret: recovery.clientSecret,
+    });
+    const declared = { ...where, client_name: "a", redirect_uris: ["https://a.example/cb"] };
+    const { id, outs } = await register(declared);
+    await realm.issueRegistrationAccessToken(id); // the stored token is dead from here on
+    const refreshed = (await provider.read(id, outs)).props as OidcClientState;
+    expect(refreshed.registration_access_token).not.toBe(outs.registration_access_token);
+    await realm.issueRegistrationAccessToken(id);
+    const { outs: updated } = await apply(id, refreshed, { ...declared, client_name: "b" });
+    expect((await realm.getClient(id))?.name).toBe("b");
+    await realm.issueRegistrationAccessToken(id);
+    await provider.delete(id, updated);
+    expect(await realm.getClient(id)).toBeUndefined();
+  });
+
   test("delete removes the client", async () => {
     const { id, outs } = await register({ ...where, redirect_uris: ["https://a.example/cb"] });
     await provider.delete(id, outs);
@@ -155,6 +204,20 @@ describe("OidcClient against oidc-provider (any RFC 7591/7592 server)", () => {
     await provider.delete(id, outs);
     expect(op.getClient(id)).toBeUndefined();
     await expect(provider.read(id, outs)).resolves.toEqual({});
+  });
+
+  test("adopt by registration_client_uri works on any RFC 7592 server", async () => {
+    const { id, outs: foreign } = await register({ ...where, client_name: "theirs", redirect_uris: ["https://app.example.com/cb"] });
+    await configureProvider({});
+    const onlyClientId = await provider.check({}, { ...where, adopt: { clientId: id, registrationAccessToken: "x" } });
+    expect(onlyClientId.failures?.[0]?.reason).toMatch(/give adopt.registrationClientUri/);
+    const adopt = { registrationClientUri: foreign.registration_client_uri, registrationAccessToken: foreign.registration_access_token };
+    const { id: adoptedId, outs } = await register({ ...where, client_name: "ours", redirect_uris: ["https://app.example.com/cb"], adopt });
+    expect(adoptedId).toBe(id);
+    expect(op.getClient(id)?.client_name).toBe("ours");
+    expect(outs.registration_access_token).not.toBe(foreign.registration_access_token);
+    await provider.delete(id, outs);
+    expect(op.getClient(id)).toBeUndefined();
   });
 
   test("a requested client_id the server ignores is an error, and the stray client is deleted again", async () => {
