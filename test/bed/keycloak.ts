@@ -32,6 +32,21 @@ import { cacheDir } from "./cache";
 /** Newest 26.x on Maven Central when the bed was written; see `pickJdk` for the JDK it runs on. */
 export const DEFAULT_KEYCLOAK_VERSION = "26.7.3";
 
+/**
+ * The older major the `compat` Jest project runs its suites against (KEYCLOAK_COMPAT_VERSION
+ * overrides). 25.0.6 is the last 25.x and runs on JDK 17.
+ */
+export const COMPAT_KEYCLOAK_VERSION = process.env.KEYCLOAK_COMPAT_VERSION ?? "25.0.6";
+
+/**
+ * True inside the tests of the `compat` Jest project, whose config sets this global: there every
+ * `startKeycloak()` means the older-major server (KEYCLOAK_COMPAT_URL), so the same suites run
+ * unchanged against both.
+ */
+export function inCompatProject(): boolean {
+  return (globalThis as { __KCREG_COMPAT__?: unknown }).__KCREG_COMPAT__ === true;
+}
+
 export interface KeycloakServer {
   /** Base URL without trailing slash, e.g. http://127.0.0.1:34567 */
   url: string;
@@ -66,6 +81,11 @@ export interface StartOptions {
    * HTTPS URL, so tokens obtained over `url` carry the issuer the HTTPS endpoints expect.
    */
   https?: HttpsOptions;
+  /**
+   * The older-major server instead of the newest: KEYCLOAK_COMPAT_URL when set, else a server of
+   * COMPAT_KEYCLOAK_VERSION. Default: {@link inCompatProject}.
+   */
+  compat?: boolean;
 }
 
 const defaultLog = (line: string): void => {
@@ -78,10 +98,11 @@ const defaultLog = (line: string): void => {
 
 export async function startKeycloak(opts: StartOptions = {}): Promise<KeycloakServer> {
   const log = opts.log ?? defaultLog;
-  const externalUrl = process.env.KEYCLOAK_URL;
-  if (externalUrl && !opts.https) return useExternal(externalUrl.replace(/\/+$/, ""), log);
+  const compat = opts.compat ?? inCompatProject();
+  const externalUrl = compat ? process.env.KEYCLOAK_COMPAT_URL : process.env.KEYCLOAK_URL;
+  if (externalUrl && !opts.https) return useExternal(externalUrl.replace(/\/+$/, ""), log, compat ? "KEYCLOAK_COMPAT_URL" : "KEYCLOAK_URL");
 
-  const version = opts.version ?? process.env.KEYCLOAK_VERSION ?? DEFAULT_KEYCLOAK_VERSION;
+  const version = opts.version ?? (compat ? COMPAT_KEYCLOAK_VERSION : (process.env.KEYCLOAK_VERSION ?? DEFAULT_KEYCLOAK_VERSION));
   const dist = await ensureKeycloakDist(version, log);
   const jdk = pickJdk(version, log);
   let lastError: unknown;
@@ -102,7 +123,7 @@ export async function startKeycloak(opts: StartOptions = {}): Promise<KeycloakSe
 // External server
 // ---------------------------------------------------------------------------------------------
 
-async function useExternal(url: string, log: (l: string) => void): Promise<KeycloakServer> {
+async function useExternal(url: string, log: (l: string) => void, variable: string): Promise<KeycloakServer> {
   const adminUsername = process.env.KEYCLOAK_ADMIN_USERNAME ?? "admin";
   const adminPassword = process.env.KEYCLOAK_ADMIN_PASSWORD ?? "admin";
   const deadline = Date.now() + 30_000;
@@ -112,7 +133,7 @@ async function useExternal(url: string, log: (l: string) => void): Promise<Keycl
     if (status === 200) break;
     await sleep(1000);
   }
-  if (status !== 200) throw new Error(`KEYCLOAK_URL=${url}: GET /realms/master answered ${status}, expected 200`);
+  if (status !== 200) throw new Error(`${variable}=${url}: GET /realms/master answered ${status}, expected 200`);
 
   // Check the admin credentials now rather than in the first test, and learn the version.
   const token = await axios.post(
@@ -121,7 +142,7 @@ async function useExternal(url: string, log: (l: string) => void): Promise<Keycl
     { validateStatus: () => true, timeout: 10_000 },
   );
   if (token.status !== 200) {
-    throw new Error(`KEYCLOAK_URL=${url}: admin login as '${adminUsername}' failed with ${token.status} ${describeError(token.data)}`);
+    throw new Error(`${variable}=${url}: admin login as '${adminUsername}' failed with ${token.status} ${describeError(token.data)}`);
   }
   const info = await axios.get(`${url}/admin/serverinfo`, {
     headers: { Authorization: `Bearer ${(token.data as { access_token: string }).access_token}` },

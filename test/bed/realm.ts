@@ -11,7 +11,7 @@
  * Facts verified on Keycloak 26.7.3 (live server and its jars):
  * - Client registration policies are components with providerType
  *   {@link REGISTRATION_POLICY_PROVIDER_TYPE}, subType "anonymous" | "authenticated"; provider ids
- *   and config keys are in {@link POLICY}. A new realm gets {@link DEFAULT_REGISTRATION_POLICIES}.
+ *   and config keys are in {@link POLICY}. A new realm gets {@link defaultRegistrationPolicies}.
  * - Registration access token rotation is switched off by the client-policy executor
  *   `registration-access-token-rotation-disabled` (no configuration) in a client profile, applied
  *   by a client policy whose condition matches the update request; we use `any-client`. Keycloak
@@ -71,23 +71,31 @@ export const POLICY = {
  *   Web Origins.
  * An empty multi-valued key (e.g. `trusted-hosts`, `allowed-client-scopes`) is absent from the
  * component's config, not `[]`.
+ *
+ * Keycloak 25.x (checked on 25.0.6) creates the same set without "Allowed Registration Web
+ * Origins": the policy type exists there, but a new realm gets no instance of it.
  */
-export const DEFAULT_REGISTRATION_POLICIES: Record<PolicySubType, Array<{ name: string; providerId: string }>> = {
-  anonymous: [
-    { name: "Trusted Hosts", providerId: "trusted-hosts" },
-    { name: "Consent Required", providerId: "consent-required" },
-    { name: "Full Scope Disabled", providerId: "scope" },
-    { name: "Max Clients Limit", providerId: "max-clients" },
-    { name: "Allowed Protocol Mapper Types", providerId: "allowed-protocol-mappers" },
-    { name: "Allowed Client Scopes", providerId: "allowed-client-templates" },
-    { name: "Allowed Registration Web Origins", providerId: "registration-web-origins" },
-  ],
-  authenticated: [
-    { name: "Allowed Protocol Mapper Types", providerId: "allowed-protocol-mappers" },
-    { name: "Allowed Client Scopes", providerId: "allowed-client-templates" },
-    { name: "Allowed Registration Web Origins", providerId: "registration-web-origins" },
-  ],
-};
+export function defaultRegistrationPolicies(keycloakVersion: string): Record<PolicySubType, Array<{ name: string; providerId: string }>> {
+  const major = Number.parseInt(keycloakVersion.split(".")[0] ?? "", 10);
+  // An unparseable version (a snapshot build, say) is taken as the newest.
+  const webOrigins = Number.isNaN(major) || major >= 26 ? [{ name: "Allowed Registration Web Origins", providerId: "registration-web-origins" }] : [];
+  return {
+    anonymous: [
+      { name: "Trusted Hosts", providerId: "trusted-hosts" },
+      { name: "Consent Required", providerId: "consent-required" },
+      { name: "Full Scope Disabled", providerId: "scope" },
+      { name: "Max Clients Limit", providerId: "max-clients" },
+      { name: "Allowed Protocol Mapper Types", providerId: "allowed-protocol-mappers" },
+      { name: "Allowed Client Scopes", providerId: "allowed-client-templates" },
+      ...webOrigins,
+    ],
+    authenticated: [
+      { name: "Allowed Protocol Mapper Types", providerId: "allowed-protocol-mappers" },
+      { name: "Allowed Client Scopes", providerId: "allowed-client-templates" },
+      ...webOrigins,
+    ],
+  };
+}
 
 /** The default `allowed-protocol-mapper-types` of both "Allowed Protocol Mapper Types" policies. */
 export const DEFAULT_ALLOWED_PROTOCOL_MAPPER_TYPES = [
