@@ -1,14 +1,47 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { Connection } from "../registration/connection";
 import { bearerFor } from "../registration/credentials";
-import { deleteClient, readClient, updateClient } from "../registration/defaultEndpoint";
+import { ClientRepresentation, deleteClient, readClient, updateClient } from "../registration/defaultEndpoint";
+import { ClientIdInUse } from "../registration/errors";
+import { issueRegistrationAccessToken } from "../registration/recovery";
+import { registerSecret } from "../registration/redact";
 import { registerSamlClient } from "../registration/samlEndpoint";
 import { parseEntityDescriptor, samlClientArgsSchema, SamlClientInputs } from "../schema/samlClient";
 import { checkWith, connectionOf, PROVIDER_KEY, surfaced, withRegistrationAccessToken } from "./common";
 import { diffSamlClient, SamlClientState, samlSettings } from "./samlDiff";
-import { configureFrom, credentialsFor, NO_CREDENTIALS_HINT } from "./settings";
+import { configureFrom, credentialsFor, NO_CREDENTIALS_HINT, settings } from "./settings";
 import { containsUnknown } from "./unknowns";
 
 type Inputs = SamlClientInputs & { [PROVIDER_KEY]?: string };
+
+function stateOf(inputs: Inputs, rep: ClientRepresentation, registrationAccessToken: string | undefined): SamlClientState {
+  const settings = samlSettings(rep);
+  return {
+    serverUrl: inputs.serverUrl,
+    realm: inputs.realm,
+    clientId: String(rep.clientId),
+    internalId: rep.id,
+    registrationAccessToken,
+    entityDescriptor: inputs.entityDescriptor,
+    registered: settings,
+    observed: settings,
+  };
+}
+
+/**
+ * Takes over the client registered for this entityID: what Keycloak holds now becomes the registered
+ * settings that drift is measured against (the descriptor it was registered from cannot be read back).
+ */
+async function adopt(conn: Connection, inputs: Inputs, entityId: string, registrationAccessToken: string): Promise<{ id: string; outs: SamlClientState }> {
+  registerSecret(registrationAccessToken);
+  const rep = await readClient(conn, entityId, { kind: "registration access token", value: registrationAccessToken });
+  if (!rep) throw new Error(`cannot adopt SAML client "${entityId}" in realm "${conn.realm}": it does not exist. Remove \`adopt\` to register it instead`);
+  if (rep.protocol !== "saml") {
+    throw new Error(`cannot adopt client "${entityId}" in realm "${conn.realm}" as a SAML client: its protocol is "${String(rep.protocol ?? "openid-connect")}". Manage it with KeycloakClient instead`);
+  }
+  const outs = stateOf(inputs, rep, registrationAccessToken);
+  return { id: outs.clientId, outs };
+}
 
 /**
  * A SAML client: registered from its EntityDescriptor through `saml2-entity-descriptor`, then read,
@@ -22,7 +55,8 @@ export const samlClientProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async check(olds, news) {
-    return checkWith(samlClientArgsSchema, olds, news, (inputs) => (credentialsFor(inputs.auth) ? undefined : NO_CREDENTIALS_HINT));
+    // Adopting needs no registration credentials: the client exists already.
+    return checkWith(samlClientArgsSchema, olds, news, (inputs) => (inputs.adopt || credentialsFor(inputs.auth) ? undefined : NO_CREDENTIALS_HINT));
   },
 
   async diff(_id, olds: SamlClientState, news: Inputs) {
@@ -32,26 +66,34 @@ export const samlClientProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: Inputs) {
-    const credentials = credentialsFor(inputs.auth);
-    if (!credentials) throw new Error(NO_CREDENTIALS_HINT);
     const parsed = parseEntityDescriptor(inputs.entityDescriptor);
     if ("problem" in parsed) throw new Error(parsed.problem);
     const conn = connectionOf(inputs);
+    if (inputs.adopt) {
+      try {
+        return await adopt(conn, inputs, parsed.entityId, inputs.adopt.registrationAccessToken);
+      } catch (e) {
+        throw surfaced(e);
+      }
+    }
+    const credentials = credentialsFor(inputs.auth);
+    if (!credentials) throw new Error(NO_CREDENTIALS_HINT);
     try {
       const rep = await registerSamlClient(conn, await bearerFor(conn, credentials), inputs.entityDescriptor, parsed.entityId);
-      const settings = samlSettings(rep);
-      const outs: SamlClientState = {
-        serverUrl: inputs.serverUrl,
-        realm: inputs.realm,
-        clientId: String(rep.clientId),
-        internalId: rep.id,
-        registrationAccessToken: rep.registrationAccessToken,
-        entityDescriptor: inputs.entityDescriptor,
-        registered: settings,
-        observed: settings,
-      };
+      const outs = stateOf(inputs, rep, rep.registrationAccessToken);
       return { id: outs.clientId, outs };
     } catch (e) {
+      // A create whose answer was lost left the client registered but unknown to the stack: with a
+      // recovery service account, take it over (as KeycloakClient does).
+      const recovery = settings().recovery;
+      if (e instanceof ClientIdInUse && recovery) {
+        try {
+          const token = await issueRegistrationAccessToken(conn, recovery, { clientId: parsed.entityId });
+          return await adopt(conn, inputs, parsed.entityId, token);
+        } catch (r) {
+          throw surfaced(r);
+        }
+      }
       throw surfaced(e);
     }
   },

@@ -10,6 +10,12 @@ export interface SamlClientArgs {
   realm?: pulumi.Input<string>;
   /** Per-resource registration credentials, overriding the stack configuration. Secret; never compared. */
   auth?: pulumi.Input<Auth>;
+  /**
+   * Adopt the existing client whose clientId is the descriptor's entityID (Pulumi's `import` option
+   * does not work for dynamic providers): its registration access token. Only the first `up` uses it;
+   * kept secret, never compared.
+   */
+  adopt?: pulumi.Input<{ registrationAccessToken: pulumi.Input<string> }>;
   /** The service provider's SAML 2.0 EntityDescriptor XML. Its entityID becomes the clientId; a changed descriptor replaces the client. */
   entityDescriptor: pulumi.Input<string>;
 }
@@ -40,6 +46,7 @@ export class SamlClient extends pulumi.dynamic.Resource {
         realm,
         entityDescriptor: args.entityDescriptor,
         auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
+        adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
         clientId: undefined,
         internalId: undefined,
         registrationAccessToken: undefined,

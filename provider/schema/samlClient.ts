@@ -30,6 +30,16 @@ export const samlClientArgsSchema = z
     serverUrl: serverUrlSchema,
     realm: realmSchema,
     auth: authSchema.optional(),
+    /**
+     * Adopt the existing client whose clientId is the descriptor's entityID, by its registration
+     * access token, instead of registering it. Only the first `up` uses it; secret, never compared.
+     */
+    adopt: z
+      .strictObject(
+        { registrationAccessToken: z.string({ error: "adopt.registrationAccessToken must be a string" }).min(1, "adopt.registrationAccessToken must not be empty") },
+        { error: "adopt must be { registrationAccessToken }" },
+      )
+      .optional(),
     /** The service provider's SAML 2.0 EntityDescriptor (XML). A changed descriptor replaces the client. */
     entityDescriptor: z
       .string({ error: "entityDescriptor must be a string of XML" })

@@ -54,4 +54,39 @@ describe("SAML clients through saml2-entity-descriptor, managed through default"
     await provider.delete(ENTITY_ID, repaired);
     expect(await realm.getClient(ENTITY_ID)).toBeUndefined();
   });
+
+  test("adopt takes over the client registered for the entityID; a create whose answer was lost is taken over with the recovery account", async () => {
+    await configureProvider({ initialAccessToken: await realm.createInitialAccessToken({ count: 2, expiration: 600 }) });
+    const args = { serverUrl, realm: realm.name, entityDescriptor: descriptor };
+    const first = await provider.create((await provider.check({}, args)).inputs);
+    const token = (first.outs as SamlClientState).registrationAccessToken!;
+
+    // Adopting needs no registration credentials, and keeps what Keycloak holds as the registered settings.
+    await configureProvider({});
+    const checked = await provider.check({}, { ...args, adopt: { registrationAccessToken: token } });
+    expect(checked.failures).toBeUndefined();
+    const adopted = await provider.create(checked.inputs);
+    expect(adopted.id).toBe(ENTITY_ID);
+    const outs = adopted.outs as SamlClientState;
+    expect(outs.registered).toEqual((first.outs as SamlClientState).registered);
+    expect((await provider.diff(ENTITY_ID, outs, checked.inputs)).changes).toBe(false);
+
+    // Registering the same entityID again is "Client Identifier in use": an error without a recovery
+    // account, a takeover with one.
+    await configureProvider({ initialAccessToken: await realm.createInitialAccessToken({ count: 2, expiration: 600 }) });
+    await expect(provider.create((await provider.check({}, args)).inputs)).rejects.toThrow(/clientId is already registered/);
+    const recovery = await realm.createServiceAccount({ roles: ["manage-clients"] });
+    await configureProvider({
+      initialAccessToken: await realm.createInitialAccessToken({ count: 1, expiration: 600 }),
+      recoveryClientId: recovery.clientId,
+      recoveryClientSecret: recovery.clientSecret,
+    });
+    const takenOver = await provider.create((await provider.check({}, args)).inputs);
+    const taken = takenOver.outs as SamlClientState;
+    expect(taken.registrationAccessToken).not.toBe(token);
+    await provider.delete(ENTITY_ID, taken);
+    expect(await realm.getClient(ENTITY_ID)).toBeUndefined();
+
+    await expect(provider.create((await provider.check({}, { ...args, adopt: { registrationAccessToken: token } })).inputs)).rejects.toThrow(/does not exist|rejected/);
+  });
 });
