@@ -12,6 +12,8 @@ import { ensurePulumiEngine, type PulumiEngine } from "./pulumiEngine";
  * Every stack gets its own temporary directory (outside the repository) holding a `file://` backend
  * and a PULUMI_HOME, plus a random passphrase: no account, no network, no shared state between
  * stacks. The stack's config file is `Pulumi.<stack>.yaml` in the program dir. `remove()` deletes all of it.
+ * With `backendUrl` (e.g. `postgres://...`) the state goes there instead of the `file://` backend
+ * (`remove()` leaves that backend alone).
  *
  * The program directory should live inside the repository (e.g. `test/.tmp/<name>/`, see
  * {@link makeProgramDir}) so that `require("@pulumi/pulumi")` resolves to the repository's node_modules.
@@ -32,6 +34,12 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** Default: ensurePulumiEngine() (once per process). */
   engine?: PulumiEngine;
+  /**
+   * State backend URL for PULUMI_BACKEND_URL, e.g. `postgres://user@127.0.0.1:5432/db?sslmode=disable`
+   * (credentials are better given through `env`, e.g. PGPASSWORD). Default: the `file://` backend in
+   * the stack's temporary directory.
+   */
+  backendUrl?: string;
 }
 
 export interface CommandOptions {
@@ -126,6 +134,8 @@ export function makeProgramDir(opts: { prefix: string; project?: string; files: 
 export class PulumiStack {
   /** Environment every command runs with (PATH, backend, passphrase, PULUMI_HOME, ...). */
   readonly env: Record<string, string>;
+  /** PULUMI_BACKEND_URL of every command (`file://<rootDir>/backend` unless StackOptions.backendUrl). */
+  readonly backendUrl: string;
   private readonly running = new Set<ChildProcess>();
 
   private constructor(
@@ -137,7 +147,9 @@ export class PulumiStack {
     readonly passphrase: string,
     extraEnv: Record<string, string>,
     private readonly log: (line: string) => void,
+    backendUrl?: string,
   ) {
+    this.backendUrl = backendUrl ?? `file://${this.backendDir}`;
     const base: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) {
       // Nothing from an outer Pulumi run (PULUMI_CONFIG, PULUMI_ACCESS_TOKEN, PULUMI_BACKEND_URL...) leaks in.
@@ -146,7 +158,7 @@ export class PulumiStack {
     this.env = {
       ...base,
       PATH: [engine.binDir, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
-      PULUMI_BACKEND_URL: `file://${this.backendDir}`,
+      PULUMI_BACKEND_URL: this.backendUrl,
       PULUMI_CONFIG_PASSPHRASE: passphrase,
       PULUMI_HOME: path.join(rootDir, "home"),
       PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -189,6 +201,7 @@ export class PulumiStack {
       randomBytes(24).toString("base64url"),
       opts.env ?? {},
       log,
+      opts.backendUrl,
     );
     try {
       await stack.run(["stack", "init", stackName]);
@@ -398,6 +411,9 @@ export class PulumiStack {
    * would otherwise refuse with "the stack is currently locked".
    */
   clearLocks(): void {
+    if (!this.backendUrl.startsWith("file://")) {
+      throw new Error("PulumiStack.clearLocks() only knows the file:// backend; run `pulumi cancel --yes --stack <name>` for others");
+    }
     fs.rmSync(path.join(this.backendDir, ".pulumi", "locks"), { recursive: true, force: true });
   }
 
