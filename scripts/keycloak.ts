@@ -8,6 +8,7 @@
  * With the server from `start`, tests can reuse it: KEYCLOAK_URL=<url> npm test
  */
 import { DEFAULT_KEYCLOAK_VERSION, ensureKeycloakDist, pickJdk, startKeycloak } from "../test/bed/keycloak";
+import { untilSignal } from "./foreground";
 
 const log = (l: string): void => {
   process.stderr.write(`[keycloak] ${l}\n`);
@@ -39,26 +40,7 @@ async function main(): Promise<number> {
         .filter((l) => l !== undefined)
         .join("\n"),
     );
-    await new Promise<void>((resolve) => {
-      // Keycloak's child handle is unref'd; this timer keeps us alive until a signal arrives.
-      const keepAlive = setInterval(() => {}, 1 << 30);
-      let stopping = false;
-      const onSignal = (): void => {
-        if (stopping) return;
-        stopping = true;
-        log("stopping…");
-        server
-          .stop()
-          .catch((e: unknown) => log(`stop failed: ${e instanceof Error ? e.message : String(e)}`))
-          .finally(() => {
-            clearInterval(keepAlive);
-            resolve();
-          });
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-      process.on("SIGHUP", onSignal);
-    });
+    await untilSignal(() => server.stop(), log);
     return 0;
   }
   process.stderr.write("usage: tsx scripts/keycloak.ts start|fetch\n");

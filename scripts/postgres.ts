@@ -9,6 +9,7 @@
  * Then, e.g.: PGPASSWORD=<password> PULUMI_BACKEND_URL=<url without the password> pulumi stack init dev
  */
 import { ensurePostgresInstalled, startPostgres } from "../test/bed/postgres";
+import { untilSignal } from "./foreground";
 
 const log = (l: string): void => {
   process.stderr.write(`[postgres] ${l}\n`);
@@ -36,24 +37,7 @@ async function main(): Promise<number> {
         "",
       ].join("\n"),
     );
-    await new Promise<void>((resolve) => {
-      const keepAlive = setInterval(() => {}, 1 << 30);
-      let stopping = false;
-      const onSignal = (): void => {
-        if (stopping) return;
-        stopping = true;
-        log("stopping…");
-        pg.stop()
-          .catch((e: unknown) => log(`stop failed: ${e instanceof Error ? e.message : String(e)}`))
-          .finally(() => {
-            clearInterval(keepAlive);
-            resolve();
-          });
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-      process.on("SIGHUP", onSignal);
-    });
+    await untilSignal(() => pg.stop(), log);
     return 0;
   }
   process.stderr.write("usage: tsx scripts/postgres.ts start|install\n");

@@ -24,6 +24,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { guardServerGroup } from "./serverGroup";
 
 export interface PostgresInstallation {
   /** Directory holding initdb, postgres, pg_ctl, psql. */
@@ -288,15 +289,13 @@ async function launch(inst: PostgresInstallation, opts: StartPostgresOptions, lo
   let exited: string | undefined;
   child.on("exit", (code, signal) => (exited = String(code ?? signal)));
   child.on("error", (e) => (exited ??= `spawn error: ${e.message}`));
-  running.set(pid, dir);
-  installParentHooks();
-  startWatchdog(pid, dir);
+  // SIGINT is PostgreSQL's fast shutdown.
+  const guard = guardServerGroup(pid, dir, "SIGINT", "PostgreSQL");
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      await killGroup(pid);
-      running.delete(pid);
+      await guard.stop(15_000);
       removeDir();
       log(`PostgreSQL (pid ${pid}) stopped, ${dir} removed`);
     })());
@@ -328,98 +327,6 @@ async function launch(inst: PostgresInstallation, opts: StartPostgresOptions, lo
 
   log(`PostgreSQL ${inst.version} ready on 127.0.0.1:${port} (database ${database}, role ${user}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return new PostgresServer(port, user, database, password, inst.version, inst.binDir, dir, pid, stop);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Process lifetime
-// ---------------------------------------------------------------------------------------------
-
-/** pid (= pgid) -> directory of every server this process started and has not stopped. */
-const running = new Map<number, string>();
-let hooksInstalled = false;
-
-function installParentHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  // SIGINT is PostgreSQL's fast shutdown; the watchdog escalates and removes the directories.
-  process.on("exit", () => {
-    for (const pgid of running.keys()) signalGroup(pgid, "SIGINT");
-  });
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const handler = (): void => {
-      for (const pgid of running.keys()) signalGroup(pgid, "SIGINT");
-      process.removeListener(sig, handler);
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    };
-    process.on(sig, handler);
-  }
-}
-
-function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, sig);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-async function killGroup(pgid: number): Promise<void> {
-  if (!signalGroup(pgid, "SIGINT")) return;
-  if (await waitGroupGone(pgid, 15_000)) return;
-  signalGroup(pgid, "SIGKILL");
-  if (!(await waitGroupGone(pgid, 10_000))) throw new Error(`PostgreSQL process group ${pgid} survived SIGKILL`);
-}
-
-async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (!signalGroup(pgid, 0)) return true;
-    await sleep(100);
-  }
-  return !signalGroup(pgid, 0);
-}
-
-function procStartTime(pid: number): string {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "x";
-  } catch {
-    return "x";
-  }
-}
-
-/**
- * A detached node process that polls the parent; once the parent is gone it stops the server
- * group (SIGINT, SIGKILL after 15 s) and removes the directory. It exits when the group is gone.
- */
-function startWatchdog(pgid: number, dir: string): void {
-  const script = `
-const fs = require("fs");
-const [ppid, pstart, pgid, dir] = process.argv.slice(1);
-const startTime = (pid) => { try { const s = fs.readFileSync("/proc/" + pid + "/stat", "utf8"); return s.slice(s.lastIndexOf(")") + 2).split(" ")[19]; } catch { return "x"; } };
-const alive = (pid) => { try { process.kill(pid, 0); } catch (e) { return e.code === "EPERM"; } return pstart === "x" || startTime(pid) === pstart; };
-const groupAlive = () => { try { process.kill(-Number(pgid), 0); return true; } catch (e) { return e.code === "EPERM"; } };
-const done = () => { try { fs.rmSync(dir, { recursive: true, force: true }); } catch {} process.exit(0); };
-const poll = setInterval(() => {
-  if (!groupAlive()) done();
-  if (alive(Number(ppid))) return;
-  clearInterval(poll);
-  try { process.kill(-Number(pgid), "SIGINT"); } catch {}
-  const t0 = Date.now();
-  setInterval(() => {
-    if (!groupAlive()) done();
-    if (Date.now() - t0 > 15000) { try { process.kill(-Number(pgid), "SIGKILL"); } catch {} }
-    if (Date.now() - t0 > 60000) process.exit(1);
-  }, 200);
-}, 500);
-`;
-  const wd = spawn(process.execPath, ["-e", script, String(process.pid), procStartTime(process.pid), String(pgid), dir], {
-    detached: true,
-    stdio: "ignore",
-    env: {},
-  });
-  wd.unref();
 }
 
 // ---------------------------------------------------------------------------------------------
