@@ -72,7 +72,11 @@ describe("many clients, several stacks, a token that runs out", () => {
 
   test("an initial access token that runs out mid-up: what was created is kept, the rest fail clearly, a new token finishes", async () => {
     const stack = await newStack("gamma", 8, await realm.createInitialAccessToken({ count: 5, expiration: 3600 }));
-    const first = await stack.up({ allowFailure: true });
+    // Keycloak 25 does not enforce the count against concurrent registrations (measured on 25.0.6:
+    // 8 of 8 parallel POSTs succeed with a count of 5; 26.x refuses 3 of them). There the token
+    // runs out only when the creates come one at a time.
+    const major = Number.parseInt(realm.server.version, 10);
+    const first = await stack.up({ allowFailure: true, args: major < 26 ? ["--parallel", "1"] : [] });
     printed.push(first);
     expect(first.code).not.toBe(0);
     expect(first.stdout + first.stderr).toContain("the initial access token has no remaining count");
