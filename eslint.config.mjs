@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "test/.tmp/", "coverage/", "docs/api/", "examples/**/node_modules/", "examples/**/bin/"] },
+  { ignores: ["dist/", "node_modules/", "test/.tmp/", "bench/.tmp/", "coverage/", "docs/api/", "examples/**/node_modules/", "examples/**/bin/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,193 +1,438 @@
 /**
- * Benchmark: N clients through `pulumi up` (speed, requests per client, state size), against the
- * same work done with the raw registration API (axios) and with Keycloak's own `kcreg.sh`.
+ * Benchmark (issue 7): N clients through `pulumi up`, against the raw floor (the same registrations as
+ * plain HTTP requests at Pulumi's default parallelism) and Keycloak's own `kcreg.sh`, for several N in
+ * one run.
  *
- *   npm run bench -- --clients 100 [--kcreg 20]
+ *   npm run bench                                   # --clients 10,100,500 --kcreg 10,100
+ *   npm run bench -- --clients 5,20 --kcreg 3       # a quick run
  *
- * Uses the test bed: the local Keycloak (or KEYCLOAK_URL), a realm of its own, the Pulumi engine,
- * and the counting proxy between the provider and Keycloak. Prints a table and writes the figures to
- * `.bench/<timestamp>.json`. Wall times on a shared 2-core machine are noisy; request counts and
- * bytes are exact.
+ * Flags: --clients <list> (default 10,100,500); --kcreg <list> (default 10,100; 0 skips kcreg.sh);
+ * --parallel <n> (passed to every pulumi command; default: Pulumi's own default, which the raw floor
+ * then matches); --auth iat|service-account (how the provider registers; default iat, an initial
+ * access token); --package-from <dir> (a built checkout whose package.json and dist/provider are
+ * benchmarked, e.g. to compare two versions; default this repository); --out <file> (default
+ * BENCHMARKS.md); --chart <file> (default bench/time-vs-n.svg); --skip-checkpoints (runs every pulumi
+ * command with PULUMI_SKIP_CHECKPOINTS=true: the file backend then writes the checkpoint once, at the
+ * end, instead of after every step; to measure what the checkpoint rewrites cost).
+ *
+ * For each N: `pulumi up` creating N clients; no-op `preview` and `up`; `up` with one client changed;
+ * `up` changing all N; `refresh`; the state (`pulumi stack export` and the backend's file, broken down
+ * per client); `destroy`. Every pulumi command is timed, the HTTP requests and TCP connections reaching
+ * Keycloak are counted at a loopback proxy (bench/proxy.ts), and the peak RSS of the engine, language
+ * host, program and dynamic-provider processes is sampled from /proc (bench/procPeak.ts). The raw floor
+ * (bench/rawClient.ts) runs in a process of its own through the same proxy. Then `kcreg.sh create` for
+ * each kcreg N (plus update and delete for the smallest).
+ *
+ * Uses the test bed: KEYCLOAK_URL (admin KEYCLOAK_ADMIN_USERNAME / KEYCLOAK_ADMIN_PASSWORD) or a
+ * Keycloak it starts, a realm of its own, and the Pulumi engine. The program loads
+ * `pulumi-keycloak-registration` from a real copy in `bench/.tmp/node_modules/` (package.json and
+ * dist/provider, copied at the start; @pulumi/pulumi is copied beside it), as an installed package
+ * would be, not through a symlink; bench/.tmp is removed at the end.
+ * Writes `.bench/<timestamp>.json`, BENCHMARKS.md and bench/time-vs-n.svg.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import axios from "axios";
-import { startFaultProxy, type FaultProxy } from "../test/bed/faultProxy";
 import { ensureKeycloakDist, pickJdk, startKeycloak } from "../test/bed/keycloak";
-import { makeProgramDir, PulumiStack, REPO_ROOT } from "../test/bed/pulumiHarness";
+import { getPulumiEngine, PulumiStack, REPO_ROOT, type CommandOptions, type CommandResult, type ConfigValue } from "../test/bed/pulumiHarness";
 import { createTestRealm, type TestRealm } from "../test/bed/realm";
-import { linkPackageInto } from "../test/bed/selfLink";
-import { render, type Results, type Row } from "./report";
+import { renderChart } from "./chart";
+import { peaksByRole, sampleTree, type PeaksByRole, type TreeSampler } from "./procPeak";
+import { byKind, startCountingProxy, type CountingProxy } from "./proxy";
+import { render, type Results, type Row, type StateFigures } from "./report";
+import { stateFigures } from "./stateSize";
+
+const PACKAGE = "pulumi-keycloak-registration";
+const TMP = path.join(REPO_ROOT, "bench", ".tmp");
 
 const PROGRAM = `"use strict";
 const pulumi = require("@pulumi/pulumi");
-const { KeycloakClient } = require("pulumi-keycloak-registration");
+const { KeycloakClient } = require("${PACKAGE}");
 const config = new pulumi.Config("bench");
 const count = Number(config.require("count"));
 const description = config.require("description");
+// "Change one of N clients": only client 0 reads bench:firstDescription.
+const first = config.get("firstDescription") ?? description;
 for (let i = 0; i < count; i++) {
-  new KeycloakClient("c" + i, { clientId: "bench-" + i, description, redirectUris: ["https://app" + i + ".example.com/*"], publicClient: i % 2 === 0 });
+  new KeycloakClient("c" + i, { clientId: "bench-" + i, description: i === 0 ? first : description, redirectUris: ["https://app" + i + ".example.com/*"], publicClient: i % 2 === 0 });
 }
 `;
 
-function arg(name: string, fallback: number): number {
+function listArg(name: string, fallback: number[]): number[] {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (i < 0) return fallback;
+  const list = (process.argv[i + 1] ?? "").split(",").map(Number).filter((n) => Number.isInteger(n) && n >= 0);
+  if (!list.length) throw new Error(`--${name} takes a comma-separated list of numbers, e.g. --${name} 10,100`);
+  return [...new Set(list.filter((n) => n > 0))].sort((a, b) => a - b);
 }
 
+function stringArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
-const rows: Row[] = [];
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const rows: Row[] = [];
 
-function byMethod(proxy: FaultProxy): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of proxy.requests) {
-    const key = `${r.method} ${r.path.includes("/protocol/openid-connect/auth") ? "existence probe" : r.path.includes("/admin/") ? "admin" : r.path.includes("/protocol/openid-connect/token") ? "token" : "registration"}`;
-    counts[key] = (counts[key] ?? 0) + 1;
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/**
+ * A real copy of the package (package.json + dist/provider) in bench/.tmp/node_modules, so that the
+ * program and the serialized provider load it from a path inside node_modules, as a user's would;
+ * beside it a copy of @pulumi/pulumi, as in a user's project: Pulumi's closure serializer looks the
+ * package's package.json up by resolving the package's name from @pulumi/pulumi's own directory
+ * (getPackageDefinition in runtime/closure/package.js), which fails from the repository's
+ * node_modules, and then stores a deep `require(".../dist/...")` that the package's "exports" forbid.
+ * Every other dependency (axios, zod, typescript, grpc) resolves upward, from the repository's node_modules.
+ */
+function installPackageCopy(from: string): string {
+  const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+  const pulumiCopy = path.join(TMP, "node_modules", "@pulumi", "pulumi");
+  fs.rmSync(pulumiCopy, { recursive: true, force: true });
+  fs.cpSync(pulumiDir, pulumiCopy, { recursive: true, dereference: true });
+  const dist = path.join(from, "dist", "provider");
+  if (!fs.existsSync(path.join(dist, "index.js"))) throw new Error(`${dist} is missing: run \`npm run build\` first (npm run bench does)`);
+  const dir = path.join(TMP, "node_modules", PACKAGE);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, "dist"), { recursive: true });
+  fs.copyFileSync(path.join(from, "package.json"), path.join(dir, "package.json"));
+  fs.cpSync(dist, path.join(dir, "dist", "provider"), { recursive: true });
+  return dir;
+}
+
+function makeProgramDir(n: number): string {
+  const dir = path.join(TMP, `program-${n}-${randomBytes(4).toString("hex")}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: bench\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
+  fs.writeFileSync(path.join(dir, "package.json"), `${JSON.stringify({ name: "bench", private: true, main: "index.js" }, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, "index.js"), PROGRAM);
+  // Resolved by a node started in the program directory, as the program's own require will (the bench
+  // itself, inside the package's repository, would resolve the package to itself); and from
+  // @pulumi/pulumi's directory, as Pulumi's closure serializer does.
+  const script = [
+    'const fs = require("fs"), path = require("path");',
+    'const pulumi = fs.realpathSync(require.resolve("@pulumi/pulumi/package.json"));',
+    `const pkg = fs.realpathSync(require.resolve(${JSON.stringify(PACKAGE)}));`,
+    `const fromPulumi = fs.realpathSync(require.resolve(${JSON.stringify(PACKAGE)}, { paths: [path.dirname(pulumi)] }));`,
+    "process.stdout.write(JSON.stringify({ pulumi, pkg, fromPulumi }));",
+  ].join(" ");
+  const check = spawnSync(process.execPath, ["-e", script], { cwd: dir, encoding: "utf8" });
+  if (check.status !== 0) throw new Error(`cannot resolve ${PACKAGE} or @pulumi/pulumi from ${dir}: ${check.stderr.slice(0, 300)}`);
+  const where = JSON.parse(check.stdout) as Record<string, string>;
+  const inside = (p: string | undefined, name: string) => p?.startsWith(path.join(TMP, "node_modules", name) + path.sep);
+  if (!inside(where.pkg, PACKAGE) || !inside(where.fromPulumi, PACKAGE) || !inside(where.pulumi, path.join("@pulumi", "pulumi"))) {
+    throw new Error(`the program would not load the copies in bench/.tmp/node_modules: ${check.stdout}`);
   }
-  return counts;
+  return dir;
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
-  const start = process.hrtime.bigint();
-  const value = await fn();
-  return { value, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+/** Pulumi's default --parallel, as the engine handed it to the language host (its debug log shows `--parallel N`). */
+function parallelFromLanghostLog(file: string): number | undefined {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  const m = /--parallel (\d+)/.exec(text);
+  return m ? Number(m[1]) : undefined;
 }
 
-async function pulumiRun(realm: TestRealm, proxy: FaultProxy, n: number): Promise<Record<string, number>> {
-  linkPackageInto(path.join(REPO_ROOT, "test", ".tmp"));
-  const programDir = makeProgramDir({ prefix: "bench", files: { "index.js": PROGRAM } });
-  const iat = await realm.createInitialAccessToken({ count: n + 5, expiration: 7200 });
+/**
+ * Where a command's wall time went, from the test bed's language-host debug log (KCREG_LANGHOST_LOG,
+ * scripts/engine/): from the CLI's start to the program's start, the program's run (it ends when every
+ * resource it registered is done), and from the program's exit to the CLI's; plus when the dynamic
+ * provider's launcher started. Seconds. refresh and destroy run no program: only the provider's start.
+ */
+function phasesFromLog(file: string, startedAt: number, endedAt: number): Row["phases"] {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  const at = (re: RegExp) => {
+    const line = text.split("\n").find((l) => re.test(l));
+    const t = line ? Date.parse(line.slice(0, line.indexOf(" "))) : NaN;
+    return Number.isFinite(t) ? (t - startedAt) / 1000 : undefined;
+  };
+  const spawned = at(/\] spawn /);
+  const exited = at(/\] program exited/);
+  const provider = at(/\[dynprov \d+\] argv=/);
+  if (spawned === undefined || exited === undefined) return provider === undefined ? undefined : { providerStartedAt: provider };
+  return { startup: spawned, program: exited - spawned, wrapUp: (endedAt - startedAt) / 1000 - exited, providerStartedAt: provider };
+}
+
+type AuthMode = "iat" | "service-account";
+
+interface PulumiRunOptions {
+  realm: TestRealm;
+  proxy: CountingProxy;
+  n: number;
+  /** --parallel given to every command; undefined: Pulumi's default. */
+  parallel?: number;
+  /** Measure `up` of an empty program (Pulumi's fixed cost per command) at the end. */
+  measureEmpty: boolean;
+  auth: AuthMode;
+  /** Extra environment for every pulumi command (e.g. PULUMI_SKIP_CHECKPOINTS). */
+  env: Record<string, string>;
+}
+
+async function pulumiRun(o: PulumiRunOptions): Promise<{ state: StateFigures; parallel?: number }> {
+  const { realm, proxy, n } = o;
+  const programDir = makeProgramDir(n);
+  const credentials: Record<string, ConfigValue> = {};
+  if (o.auth === "iat") {
+    credentials["keycloak-registration:initialAccessToken"] = { value: await realm.createInitialAccessToken({ count: n + 5, expiration: 7200 }), secret: true };
+  } else {
+    const sa = await realm.createServiceAccount({ roles: ["create-client"] });
+    credentials["keycloak-registration:serviceAccountClientId"] = sa.clientId;
+    credentials["keycloak-registration:serviceAccountClientSecret"] = { value: sa.clientSecret, secret: true };
+  }
   const stack = await PulumiStack.create({
     programDir,
+    stackName: `bench-${n}`,
     config: {
       "keycloak-registration:serverUrl": proxy.url,
       "keycloak-registration:realm": realm.name,
-      "keycloak-registration:initialAccessToken": { value: iat, secret: true },
+      ...credentials,
       "bench:count": String(n),
       "bench:description": "v1",
     },
   });
-  const sizes: Record<string, number> = {};
+  const langhostLog = path.join(TMP, `langhost-${n}-${randomBytes(4).toString("hex")}.log`);
+  let parallel: number | undefined;
+  let state: StateFigures | undefined;
   try {
-    const step = async (name: string, fn: () => Promise<unknown>) => {
-      proxy.clearRequests();
-      const { seconds } = await timed(fn);
-      rows.push({ tool: "pulumi", step: name, clients: n, seconds, requests: byMethod(proxy) });
-      log(`pulumi ${name}: ${seconds.toFixed(1)} s, ${proxy.requests.length} requests`);
+    const parallelArgs = o.parallel ? ["--parallel", String(o.parallel)] : [];
+    const step = async (name: string, command: (opts: CommandOptions) => Promise<CommandResult>, extra: CommandOptions = {}) => {
+      proxy.reset();
+      fs.rmSync(langhostLog, { force: true });
+      let sampler: TreeSampler | undefined;
+      const startedAt = Date.now();
+      const start = process.hrtime.bigint();
+      await command({
+        ...extra,
+        args: [...(extra.args ?? []), ...parallelArgs],
+        env: { ...o.env, ...extra.env, KCREG_LANGHOST_LOG: langhostLog },
+        onSpawn: (child) => (sampler = child.pid ? sampleTree(child.pid) : undefined),
+      });
+      const secs = seconds(start);
+      const memory: PeaksByRole = sampler ? peaksByRole(sampler.stop()) : {};
+      const phases = phasesFromLog(langhostLog, startedAt, Date.now());
+      parallel ??= parallelFromLanghostLog(langhostLog);
+      const requests = byKind(proxy.requests);
+      rows.push({ tool: "pulumi", step: name, clients: n, seconds: secs, requests, connections: proxy.connections, memory, phases });
+      const mem = memory.provider ? `, provider peak RSS ${(memory.provider.peakRssKiB / 1024).toFixed(0)} MiB` : "";
+      log(`N=${n} pulumi ${name}: ${secs.toFixed(1)} s, ${proxy.requests.length} requests over ${proxy.connections} connections${mem}`);
     };
-    await step("up (create)", () => stack.up());
-    await step("preview, no change", () => stack.preview({ expectNoChanges: true }));
-    await step("up, no change", () => stack.up({ args: ["--expect-no-changes"] }));
+    await step("up (create)", (opts) => stack.up(opts));
+    await step("preview, no change", (opts) => stack.preview({ ...opts, expectNoChanges: true }));
+    await step("up, no change", (opts) => stack.up({ ...opts, args: [...(opts.args ?? []), "--expect-no-changes"] }));
+    await stack.setConfig("bench:firstDescription", "changed");
+    await step("up, one client changed", (opts) => stack.up(opts));
+    await stack.removeConfig("bench:firstDescription");
     await stack.setConfig("bench:description", "v2");
-    await step("up (update all)", () => stack.up());
-    await step("refresh", () => stack.refresh());
-    const exported = await stack.exportState();
-    const clients = exported.json.deployment.resources.filter((r: { type: string }) => r.type.endsWith(":KeycloakClient"));
-    const providerBytes = clients.reduce((sum: number, r: { inputs: { __provider: string } }) => sum + r.inputs.__provider.length, 0);
-    sizes.stateBytes = exported.raw.length;
-    sizes.stateBytesPerClient = Math.round(exported.raw.length / n);
-    sizes.providerBytesPerClient = Math.round(providerBytes / clients.length);
-    sizes.providerShareOfState = Math.round((providerBytes / exported.raw.length) * 100);
-    await step("destroy", () => stack.destroy());
+    await step("up (update all)", (opts) => stack.up(opts));
+    await step("refresh", (opts) => stack.refresh(opts));
+    state = stateFigures(n, await stack.exportState(), stack.backendDir, stack.stackName);
+    log(`N=${n} state: ${state.fileBytes} bytes in the backend's file, ${state.perClient.total} bytes per client resource (compact JSON)`);
+    await step("destroy", (opts) => stack.destroy(opts));
+    if (o.measureEmpty) {
+      await stack.setConfig("bench:count", "0");
+      await step("up, empty program", (opts) => stack.up(opts));
+      const last = rows[rows.length - 1]!;
+      last.note = "no resources: the engine, the language host and the program, but no provider process";
+    }
   } finally {
     await stack.destroy({ allowFailure: true });
     stack.remove();
     fs.rmSync(programDir, { recursive: true, force: true });
+    fs.rmSync(langhostLog, { force: true });
   }
-  return sizes;
+  return { state: state!, parallel };
 }
 
-async function rawApiRun(realm: TestRealm, n: number, concurrency: number): Promise<void> {
+/** The raw floor in a process of its own (bench/rawClient.ts), through the same counting proxy. */
+async function rawRun(realm: TestRealm, proxy: CountingProxy, n: number, concurrency: number): Promise<void> {
   const iat = await realm.createInitialAccessToken({ count: n + 5, expiration: 7200 });
-  const url = realm.registrationUrl("default");
-  const tokens = new Map<string, string>();
-  const pool = async (items: number[], fn: (i: number) => Promise<void>) => {
-    const queue = [...items];
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      for (let i = queue.shift(); i !== undefined; i = queue.shift()) await fn(i);
-    }));
-  };
-  const ids = Array.from({ length: n }, (_, i) => i);
-  const label = `raw API (${concurrency} at a time)`;
-  let t = await timed(() => pool(ids, async (i) => {
-    const res = await axios.post(url, { clientId: `raw-${concurrency}-${i}`, description: "v1", redirectUris: [`https://app${i}.example.com/*`], publicClient: i % 2 === 0 }, { headers: { Authorization: `Bearer ${iat}` } });
-    tokens.set(`raw-${concurrency}-${i}`, res.data.registrationAccessToken);
-  }));
-  rows.push({ tool: label, step: "create", clients: n, seconds: t.seconds, requests: { "POST registration": n } });
-  t = await timed(() => pool(ids, async (i) => {
-    const id = `raw-${concurrency}-${i}`;
-    const res = await axios.put(`${url}/${id}`, { clientId: id, description: "v2" }, { headers: { Authorization: `Bearer ${tokens.get(id)}` } });
-    tokens.set(id, res.data.registrationAccessToken);
-  }));
-  rows.push({ tool: label, step: "update all", clients: n, seconds: t.seconds, requests: { "PUT registration": n } });
-  t = await timed(() => pool(ids, async (i) => {
-    const id = `raw-${concurrency}-${i}`;
-    await axios.delete(`${url}/${id}`, { headers: { Authorization: `Bearer ${tokens.get(id)}` } });
-  }));
-  rows.push({ tool: label, step: "delete", clients: n, seconds: t.seconds, requests: { "DELETE registration": n } });
-  log(`${label}: done`);
+  const url = `${proxy.url}/realms/${encodeURIComponent(realm.name)}/clients-registrations/default`;
+  const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
+  proxy.reset();
+  const child = spawn(tsx, [path.join(__dirname, "rawClient.ts")], {
+    env: { ...process.env, RAW_URL: url, RAW_TOKEN: iat, RAW_CLIENTS: String(n), RAW_CONCURRENCY: String(concurrency), RAW_PREFIX: `raw-${n}-${concurrency}` },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  if (code !== 0) throw new Error(`raw client (N=${n}, ${concurrency} at a time) failed: ${err.slice(0, 500)}`);
+  const t = JSON.parse(out) as { create: number; update: number; delete: number };
+  const counted = byKind(proxy.requests);
+  const count = (key: string) => ({ [key]: counted[key] ?? 0 });
+  const note = `${proxy.connections} connections in all`;
+  rows.push({ tool: "raw", step: "create", clients: n, concurrency, seconds: t.create, requests: count("POST registration") });
+  rows.push({ tool: "raw", step: "update all", clients: n, concurrency, seconds: t.update, requests: count("PUT registration") });
+  rows.push({ tool: "raw", step: "delete", clients: n, concurrency, seconds: t.delete, requests: count("DELETE registration"), note });
+  const total = Object.values(counted).reduce((a, b) => a + b, 0);
+  if (total !== 3 * n) throw new Error(`the proxy counted ${total} requests from the raw client, expected ${3 * n}`);
+  log(`N=${n} raw (${concurrency} at a time): create ${t.create.toFixed(2)} s, update ${t.update.toFixed(2)} s, delete ${t.delete.toFixed(2)} s`);
 }
 
-async function kcregRun(realm: TestRealm, version: string, m: number): Promise<void> {
-  if (m <= 0) return;
-  const dist = await ensureKeycloakDist(version);
-  const jdk = pickJdk(version);
+/** `kcreg.sh create` for m clients, one command each, one after the other; `full`: update and delete them too. */
+async function kcregRun(realm: TestRealm, version: string, m: number, full: boolean): Promise<void> {
+  const dist = await ensureKeycloakDist(version, log);
+  const jdk = pickJdk(version, log);
   const kcreg = path.join(dist, "bin", "kcreg.sh");
-  const configFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kcreg-bench-")), "kcreg.config");
+  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), "kcreg-bench-"));
+  const configFile = path.join(configDir, "kcreg.config");
   const iat = await realm.createInitialAccessToken({ count: m + 5, expiration: 7200 });
   const env = { ...process.env, JAVA_HOME: jdk.home, PATH: `${jdk.home}/bin:${process.env.PATH}` };
   const run = (args: string[]) => {
     const [command, ...rest] = args;
     const r = spawnSync(kcreg, [command!, "--config", configFile, ...rest], { env, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`kcreg ${args[0]} failed: ${r.stderr.replace(/eyJ[\w.-]+/g, "[token]").slice(0, 300)}`);
-    return r.stdout;
+    if (r.status !== 0) throw new Error(`kcreg ${command} failed: ${r.stderr.replace(/eyJ[\w.-]+/g, "[token]").slice(0, 300)}`);
   };
   const common = ["--server", realm.server.url, "--realm", realm.name];
-  let t = await timed(async () => {
-    for (let i = 0; i < m; i++) run(["create", ...common, "-t", iat, "-s", `clientId=kcreg-${i}`, "-s", "description=v1", "-s", `redirectUris=["https://app${i}.example.com/*"]`]);
+  const prefix = `kcreg-${m}`;
+  try {
+    let start = process.hrtime.bigint();
+    for (let i = 0; i < m; i++) run(["create", ...common, "-t", iat, "-s", `clientId=${prefix}-${i}`, "-s", "description=v1", "-s", `redirectUris=["https://app${i}.example.com/*"]`, "-s", `publicClient=${i % 2 === 0}`]);
+    rows.push({ tool: "kcreg", step: "create", clients: m, concurrency: 1, seconds: seconds(start), note: "one JVM per command; keeps each registration access token in its config file, in plaintext" });
+    log(`N=${m} kcreg.sh create: ${rows[rows.length - 1]!.seconds.toFixed(1)} s`);
+    if (!full) return;
+    start = process.hrtime.bigint();
+    for (let i = 0; i < m; i++) run(["update", `${prefix}-${i}`, ...common, "-s", "description=v2"]);
+    rows.push({ tool: "kcreg", step: "update all", clients: m, concurrency: 1, seconds: seconds(start) });
+    log(`N=${m} kcreg.sh update: ${rows[rows.length - 1]!.seconds.toFixed(1)} s`);
+    start = process.hrtime.bigint();
+    for (let i = 0; i < m; i++) run(["delete", `${prefix}-${i}`, ...common]);
+    rows.push({ tool: "kcreg", step: "delete", clients: m, concurrency: 1, seconds: seconds(start) });
+    log(`N=${m} kcreg.sh delete: ${rows[rows.length - 1]!.seconds.toFixed(1)} s`);
+  } finally {
+    // Clients left behind go with the realm.
+    fs.rmSync(configDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Peak RSS of a bare node that only loads modules, to split the provider process' memory: node alone;
+ * what Pulumi's cmd/dynamic-provider loads before any provider code (the runtime, which brings the
+ * TypeScript compiler, gRPC and the protobuf stubs); and that plus this package's implementation.
+ */
+function moduleBaseline(): NonNullable<Results["moduleBaseline"]> {
+  const pulumiRuntime = 'require("@pulumi/pulumi/runtime"); require("@pulumi/pulumi/proto/provider_grpc_pb"); require("@pulumi/pulumi/cmd/dynamic-provider/config");';
+  const cases = [
+    { label: "node alone", code: "" },
+    { label: "+ what @pulumi/pulumi/cmd/dynamic-provider loads", code: pulumiRuntime },
+    { label: `+ ${PACKAGE}/dynamic (the provider's implementation)`, code: `${pulumiRuntime} require("${PACKAGE}/dynamic");` },
+    { label: `${PACKAGE}/dynamic alone`, code: `require("${PACKAGE}/dynamic");` },
+  ];
+  // A directory with a package.json of its own: from bench/.tmp, node would find the repository's
+  // package.json and resolve the package's name to the repository itself.
+  const cwd = path.join(TMP, "baseline");
+  fs.mkdirSync(cwd, { recursive: true });
+  fs.writeFileSync(path.join(cwd, "package.json"), '{ "name": "baseline", "private": true }\n');
+  return cases.map(({ label, code }) => {
+    const script = `${code} const s = require("fs").readFileSync("/proc/self/status", "utf8"); process.stdout.write(/VmHWM:\\s+(\\d+)/.exec(s)[1] + " " + Object.keys(require.cache).length);`;
+    const start = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, ["-e", script], { cwd, encoding: "utf8" });
+    const secs = seconds(start);
+    if (r.status !== 0) throw new Error(`module baseline "${label}" failed: ${r.stderr.slice(0, 300)}`);
+    const [kib, modules] = r.stdout.trim().split(" ").map(Number);
+    return { label, peakRssKiB: kib!, modules: modules!, seconds: secs };
   });
-  rows.push({ tool: "kcreg.sh", step: "create", clients: m, seconds: t.seconds, note: "one JVM per command; keeps each registration access token in its config file, in plaintext" });
-  t = await timed(async () => {
-    for (let i = 0; i < m; i++) run(["update", `kcreg-${i}`, ...common, "-s", "description=v2"]);
-  });
-  rows.push({ tool: "kcreg.sh", step: "update all", clients: m, seconds: t.seconds });
-  t = await timed(async () => {
-    for (let i = 0; i < m; i++) run(["delete", `kcreg-${i}`, ...common]);
-  });
-  rows.push({ tool: "kcreg.sh", step: "delete", clients: m, seconds: t.seconds });
-  fs.rmSync(path.dirname(configFile), { recursive: true, force: true });
-  log("kcreg: done");
+}
+
+/** Which build was benchmarked: the checkout's commit, and whether its provider sources differ from it. */
+function packageSource(from: string): string {
+  const git = (args: string[]) => spawnSync("git", args, { cwd: from, encoding: "utf8" });
+  const head = git(["rev-parse", "--short", "HEAD"]);
+  const name = from === REPO_ROOT ? "this repository" : from;
+  if (head.status !== 0) return name;
+  const dirty = git(["status", "--porcelain", "--", "provider", "package.json"]).stdout.trim() !== "";
+  return `${name} at ${head.stdout.trim()}${dirty ? " with uncommitted changes to provider/ or package.json" : ""}`;
+}
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model.replace(/\s+/g, " ").trim() ?? "unknown CPU";
+  return `${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}`;
 }
 
 async function main(): Promise<void> {
-  const n = arg("clients", 100);
-  const m = arg("kcreg", Math.min(n, 20));
+  const clients = listArg("clients", [10, 100, 500]);
+  const kcregClients = listArg("kcreg", [10, 100]);
+  const parallelArg = stringArg("parallel");
+  const parallel = parallelArg === undefined ? undefined : Number(parallelArg);
+  const out = path.resolve(REPO_ROOT, stringArg("out") ?? "BENCHMARKS.md");
+  const chart = path.resolve(REPO_ROOT, stringArg("chart") ?? path.join("bench", "time-vs-n.svg"));
+  const skipCheckpoints = process.argv.includes("--skip-checkpoints");
+  const env: Record<string, string> = skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
+  const auth = (stringArg("auth") ?? "iat") as AuthMode;
+  if (auth !== "iat" && auth !== "service-account") throw new Error("--auth takes iat or service-account");
+  if (!clients.length) throw new Error("--clients needs at least one N > 0");
+
+  fs.mkdirSync(TMP, { recursive: true });
+  const packageFrom = path.resolve(stringArg("package-from") ?? REPO_ROOT);
+  const packageDir = installPackageCopy(packageFrom);
+  log(`${PACKAGE} copied from ${packageFrom} to ${path.relative(REPO_ROOT, packageDir)} (a real directory, not a link)`);
+  const engine = await getPulumiEngine(log);
   const server = await startKeycloak({ log });
   const realm = await createTestRealm(server, `bench-${Date.now().toString(36)}`);
-  const proxy = await startFaultProxy(server.url);
-  let sizes: Record<string, number> = {};
+  const proxy = await startCountingProxy(server.url);
+  const states: StateFigures[] = [];
+  const load: Record<string, number> = {};
+  let defaultParallel: number | undefined;
+  let baseline: Results["moduleBaseline"];
+  const started = new Date();
   try {
-    sizes = await pulumiRun(realm, proxy, n);
-    await rawApiRun(realm, n, 1);
-    await rawApiRun(realm, n, 8);
-    await kcregRun(realm, server.version, m);
+    for (const [i, n] of clients.entries()) {
+      load[`before N=${n}`] = os.loadavg()[0]!;
+      const r = await pulumiRun({ realm, proxy, n, parallel, measureEmpty: i === 0, auth, env });
+      states.push(r.state);
+      defaultParallel ??= r.parallel;
+      const concurrency = parallel ?? r.parallel ?? os.availableParallelism() * 4;
+      await rawRun(realm, proxy, n, concurrency);
+    }
+    for (const [i, m] of kcregClients.entries()) {
+      load[`before kcreg N=${m}`] = os.loadavg()[0]!;
+      await kcregRun(realm, server.version, m, i === 0);
+    }
+    load.end = os.loadavg()[0]!;
+    baseline = moduleBaseline();
   } finally {
     await proxy.close();
     await realm.remove();
     await server.stop();
+    fs.rmSync(TMP, { recursive: true, force: true });
   }
 
-  const results: Results = { clients: n, kcregClients: m, keycloak: server.version, rows, sizes };
-  const report = render(results);
-  process.stdout.write(report);
+  const pulumiSdk = (JSON.parse(fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
+  const results: Results = {
+    version: 2,
+    date: started.toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+    clients,
+    kcregClients,
+    parallel: parallel ?? defaultParallel ?? os.availableParallelism() * 4,
+    parallelSource: parallel ? "--parallel" : defaultParallel ? "Pulumi's default (the engine's --parallel to the language host)" : "assumed: 4 × cores",
+    keycloak: server.version,
+    pulumi: engine.version,
+    pulumiSdk,
+    node: process.version,
+    machine: machine(),
+    loadAverage: load,
+    package: packageSource(packageFrom),
+    ...(skipCheckpoints ? { pulumiEnv: env } : {}),
+    auth: auth === "iat" ? "initial access token" : "service account (client credentials)",
+    moduleBaseline: baseline,
+    rows,
+    states,
+  };
   fs.mkdirSync(path.join(REPO_ROOT, ".bench"), { recursive: true });
-  const file = path.join(REPO_ROOT, ".bench", `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  const file = path.join(REPO_ROOT, ".bench", `${started.toISOString().replace(/[:.]/g, "-")}.json`);
   fs.writeFileSync(file, JSON.stringify(results, null, 2));
-  fs.writeFileSync(path.join(REPO_ROOT, "BENCHMARKS.md"), report);
-  log(`figures written to ${path.relative(REPO_ROOT, file)} and BENCHMARKS.md`);
+  fs.writeFileSync(chart, renderChart(results));
+  const report = render(results, path.relative(path.dirname(out), chart));
+  fs.writeFileSync(out, report);
+  process.stdout.write(report);
+  log(`figures written to ${path.relative(REPO_ROOT, file)}, ${path.relative(REPO_ROOT, out)} and ${path.relative(REPO_ROOT, chart)}`);
 }
 
 main().catch((e: unknown) => {
