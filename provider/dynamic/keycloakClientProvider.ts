@@ -27,6 +27,24 @@ function stateFrom(rep: ClientRepresentation, declared: ClientFields, base: { se
 }
 
 /**
+ * The server's view of a client it has just written. Keycloak 25 answers some creates with a stale
+ * representation (measured on 25.0.6: `directAccessGrantsEnabled: true` with `standardFlowEnabled:
+ * false` is stored, yet answered as false), which would leave a diff that no `up` can settle. When
+ * the answer disagrees with the declaration, the client is read back once; an answer that agrees
+ * (always, on 26.x) costs nothing.
+ */
+async function confirmed(conn: Connection, rep: ClientRepresentation, declared: Inputs, token: string | undefined): Promise<ClientRepresentation> {
+  const clientId = rep.clientId;
+  if (!token || typeof clientId !== "string") return rep;
+  const answered: KeycloakClientState = { serverUrl: declared.serverUrl, realm: declared.realm, clientId, ...observe(rep, declared) };
+  if (diffClient(answered, declared).changed.length === 0) return rep;
+  // The client is registered whatever happens here: a failed read must not fail the create (it
+  // would orphan the client); the next refresh sees the truth.
+  const stored = await readClient(conn, clientId, { kind: "registration access token", value: token }).catch(() => undefined);
+  return stored ? { ...stored, registrationAccessToken: rep.registrationAccessToken ?? token, secret: stored.secret ?? rep.secret } : rep;
+}
+
+/**
  * Takes over a client registered elsewhere: read it with the given token, then bring it to the
  * declared state. An update rotates the token, after which only this stack holds a valid one.
  */
@@ -77,7 +95,8 @@ export const keycloakClientProvider: pulumi.dynamic.ResourceProvider = {
     const credentials = credentialsFor(inputs.auth);
     if (!credentials) throw new Error(NO_CREDENTIALS_HINT);
     try {
-      const rep = await registerClient(conn, await bearerFor(conn, credentials), createBody(inputs));
+      const created = await registerClient(conn, await bearerFor(conn, credentials), createBody(inputs));
+      const rep = await confirmed(conn, created, inputs, created.registrationAccessToken);
       const outs = stateFrom(rep, inputs, inputs);
       return { id: outs.clientId, outs };
     } catch (e) {
