@@ -1,16 +1,26 @@
 /**
- * The demo of the root program: `npm run demo` (and `npm run demo -- --destroy`).
+ * The demo of the root program:
+ *
+ *   npm run demo                      set up what is missing, `pulumi up`, print the result, stop
+ *   npm run demo -- --keep-running    the same, then keep the local Keycloak up until Ctrl-C
+ *   npm run demo -- --destroy         `pulumi destroy` of the demo stack, delete the demo realm
  *
  * 1. Keycloak: `KEYCLOAK_URL` (admin from KEYCLOAK_ADMIN_USERNAME/PASSWORD, default admin/admin), or
- *    else the test bed's local Keycloak, which keeps running in the foreground until Ctrl-C. Its
- *    database is in memory, so stopping it also removes the demo's state for it.
+ *    else the demo's own local Keycloak: the test bed's persistent server in `.demo/keycloak/`
+ *    (file database, stable port; see `PersistentOptions` in test/bed/keycloak.ts). It is started
+ *    for the run and stopped at the end (its data stays), or kept up with `--keep-running`. If it is
+ *    already running (another demo with `--keep-running`), that one is used and left running.
  * 2. A realm `kcreg-demo` and an initial access token with a small count (created once, kept as a
  *    secret in the demo's stack config, replaced when used up or expired).
- * 3. A local state backend and passphrase under `.demo/` (git-ignored), the Pulumi engine, the build.
+ * 3. A local state backend and passphrase under `.demo/<host>_<port>/`, the Pulumi engine, the build.
  * 4. `pulumi up` of the root program with the stack `demo`: the clients of the committed
  *    `Pulumi.demo.yaml`, plus the connection settings in a generated copy (`--config-file`), so the
  *    committed file never changes. Then a preview that must find nothing to do, the registered
  *    clients (admin API) and the token's remaining count.
+ *
+ * Running it again changes nothing. `.demo/` is git-ignored; deleting it (with no demo running) is a
+ * clean slate. For the test suite: KCREG_DEMO_DIR puts `.demo/` elsewhere, KCREG_DEMO_SKIP_BUILD=1
+ * skips the build (`npm test` has built already, and other suites read dist/ meanwhile).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -20,6 +30,7 @@ import { startKeycloak, type KeycloakServer } from "../test/bed/keycloak";
 import { ensurePulumiEngine, type PulumiEngine } from "../test/bed/pulumiEngine";
 import { adminClient, type AdminClient } from "../test/bed/realm";
 import { linkPackageInto, REPO_ROOT } from "../test/bed/selfLink";
+import { untilSignal } from "./foreground";
 
 const DEMO_REALM = "kcreg-demo";
 const STACK = "demo";
@@ -27,6 +38,10 @@ const PROJECT = "keycloak-registration-stack";
 const IAT_COUNT = 5;
 const IAT_EXPIRATION_SECONDS = 7 * 24 * 3600;
 const COMMITTED_CONFIG = path.join(REPO_ROOT, `Pulumi.${STACK}.yaml`);
+const DEMO_ROOT = process.env.KCREG_DEMO_DIR ? path.resolve(process.env.KCREG_DEMO_DIR) : path.join(REPO_ROOT, ".demo");
+/** The demo's own Keycloak (without KEYCLOAK_URL). */
+const LOCAL_KEYCLOAK_DIR = path.join(DEMO_ROOT, "keycloak");
+const USAGE = "usage: npm run demo [-- --keep-running | --destroy]";
 
 const say = (line = ""): void => {
   process.stdout.write(`${line}\n`);
@@ -40,7 +55,7 @@ class DemoDir {
   readonly dir: string;
   constructor(server: KeycloakServer) {
     const u = new URL(server.url);
-    this.dir = path.join(REPO_ROOT, ".demo", `${u.hostname}_${u.port || (u.protocol === "https:" ? "443" : "80")}`);
+    this.dir = path.join(DEMO_ROOT, `${u.hostname}_${u.port || (u.protocol === "https:" ? "443" : "80")}`);
   }
   get backend(): string {
     return path.join(this.dir, "backend");
@@ -197,71 +212,91 @@ async function destroy(server: KeycloakServer, pulumi: Pulumi, kc: AdminClient):
     // --preserve-config: `stack rm` would otherwise delete the committed Pulumi.demo.yaml.
     await pulumi.run(["stack", "rm", "--yes", "--preserve-config", "--stack", STACK], { allowFailure: true });
   } else {
-    log(`no demo stack for ${server.url}: nothing to destroy`);
+    log(`no demo stack for ${server.url}: no clients to destroy`);
   }
   if (await kc.realms.findOne({ realm: DEMO_REALM })) {
     await kc.realms.del({ realm: DEMO_REALM });
     log(`deleted realm ${DEMO_REALM}`);
   }
   fs.rmSync(pulumi.demo.dir, { recursive: true, force: true });
-  say(`Demo removed from ${server.url}.`);
+  say(`Demo removed from ${server.url}: the clients, the stack, its state and realm ${DEMO_REALM}.`);
 }
 
-/** With the demo's own Keycloak: stay up until Ctrl-C, then stop it and drop the state that described it. */
-function holdUntilInterrupted(server: KeycloakServer, demo: DemoDir): Promise<void> {
+/** A path as the user would type it: relative to the current directory when inside it. */
+function shown(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
+}
+
+/** The demo command (with `flag`), as it must be typed for the Keycloak (and demo directory) this run uses. */
+function demoCommand(flag?: string): string {
+  const prefix = process.env.KEYCLOAK_URL ? `KEYCLOAK_URL=${process.env.KEYCLOAK_URL} ` : process.env.KCREG_DEMO_DIR ? `KCREG_DEMO_DIR=${process.env.KCREG_DEMO_DIR} ` : "";
+  return `${prefix}npm run demo${flag ? ` -- ${flag}` : ""}`;
+}
+
+/** The command that undoes the demo. */
+function teardownCommand(): string {
+  return demoCommand("--destroy");
+}
+
+/** `--keep-running`: the demo's own Keycloak stays up until Ctrl-C (or SIGTERM/SIGHUP), then stops. */
+function holdUntilInterrupted(server: KeycloakServer): Promise<void> {
   say("");
-  say(`Keycloak keeps running at ${server.url} (admin ${server.adminUsername} / ${server.adminPassword}) so you can look at realm ${DEMO_REALM}.`);
-  say("Press Ctrl-C to stop it. Its database is in memory: stopping it removes the clients and the demo's state with it.");
-  say(`For a Keycloak that outlives the demo, run \`npm run keycloak -- start\` elsewhere and then KEYCLOAK_URL=<its url> npm run demo.`);
-  return new Promise((resolve) => {
-    const keepAlive = setInterval(() => {}, 1 << 30);
-    let stopping = false;
-    const stop = (): void => {
-      if (stopping) return;
-      stopping = true;
-      log("stopping Keycloak");
-      server
-        .stop()
-        .catch((e: unknown) => log(`stopping Keycloak failed: ${e instanceof Error ? e.message : String(e)}`))
-        .finally(() => {
-          fs.rmSync(demo.dir, { recursive: true, force: true });
-          clearInterval(keepAlive);
-          resolve();
-        });
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    process.on("SIGHUP", stop);
-  });
+  say(`Keycloak keeps running at ${server.url}: admin console ${server.url}/admin/master/console/#/${DEMO_REALM}`);
+  say(`  admin user ${server.adminUsername}, password ${server.adminPassword}`);
+  say(`Press Ctrl-C to stop it; its data stays in ${shown(LOCAL_KEYCLOAK_DIR)}. Meanwhile \`${demoCommand()}\` in another terminal uses this server.`);
+  return untilSignal(() => server.stop(), log);
 }
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const unknown = args.filter((a) => a !== "--destroy");
-  if (unknown.length) {
-    process.stderr.write(`unknown argument(s) ${unknown.join(" ")}\nusage: npm run demo [-- --destroy]\n`);
+  const unknown = args.filter((a) => a !== "--destroy" && a !== "--keep-running");
+  if (unknown.length || (args.includes("--destroy") && args.includes("--keep-running"))) {
+    process.stderr.write(`${unknown.length ? `unknown argument(s) ${unknown.join(" ")}` : "--destroy and --keep-running do not go together"}\n${USAGE}\n`);
     return 2;
   }
   const destroying = args.includes("--destroy");
-  if (destroying && !process.env.KEYCLOAK_URL) {
-    say("Nothing to destroy: without KEYCLOAK_URL the demo runs its own in-memory Keycloak, and stopping it (Ctrl-C) removes everything.");
-    say("To destroy a demo on a long-running Keycloak: KEYCLOAK_URL=<url> npm run demo -- --destroy");
+  const external = Boolean(process.env.KEYCLOAK_URL);
+  let keepRunning = args.includes("--keep-running");
+  if (keepRunning && external) {
+    log("--keep-running is for the demo's own Keycloak; the one in KEYCLOAK_URL is not the demo's to keep or stop: ignored");
+    keepRunning = false;
+  }
+  if (destroying && !external && !fs.existsSync(path.join(LOCAL_KEYCLOAK_DIR, "server.json"))) {
+    say(`Nothing to destroy: there is no demo Keycloak in ${shown(LOCAL_KEYCLOAK_DIR)} (\`npm run demo\` makes one).`);
+    say("For a demo on another Keycloak: KEYCLOAK_URL=<url> npm run demo -- --destroy");
     return 0;
   }
 
-  const server = await startKeycloak({ log });
-  const demo = new DemoDir(server);
-  try {
-    const engine = await ensurePulumiEngine({ log });
-    const pulumi = new Pulumi(engine, demo);
-    const kc = await adminClient(server);
-    if (destroying) {
-      await destroy(server, pulumi, kc);
-      return 0;
-    }
-    await build();
+  const engine = await ensurePulumiEngine({ log });
+  if (!destroying) {
+    if (process.env.KCREG_DEMO_SKIP_BUILD === "1") log("not building (KCREG_DEMO_SKIP_BUILD=1)");
+    else await build();
+    if (!fs.existsSync(path.join(REPO_ROOT, "dist", "program", "index.js"))) throw new Error("dist/program/index.js is missing: run `npm run build`");
     // The program and the serialized provider load the package by name: link the repository in.
     linkPackageInto(REPO_ROOT);
+  }
+
+  const server = external ? await startKeycloak({ log }) : await startKeycloak({ log, persistent: { dir: LOCAL_KEYCLOAK_DIR } });
+  // Ours to stop: the local Keycloak this run started (not one another demo keeps running).
+  const ours = !server.external && !server.persistent?.alreadyRunning;
+  try {
+    const kc = await adminClient(server);
+    const demo = new DemoDir(server);
+    if (fs.existsSync(demo.dir) && !(await kc.realms.findOne({ realm: DEMO_REALM }))) {
+      // The server lost the realm (deleted by hand, a new database): the state describes nothing there.
+      log(`realm ${DEMO_REALM} is not on ${server.url}: dropping the demo's stale state in ${shown(demo.dir)}`);
+      fs.rmSync(demo.dir, { recursive: true, force: true });
+    }
+    const pulumi = new Pulumi(engine, demo);
+    if (destroying) {
+      await destroy(server, pulumi, kc);
+      if (ours) {
+        await server.stop();
+        say(`The local Keycloak is stopped. It stays in ${shown(LOCAL_KEYCLOAK_DIR)} (master realm only); rm -rf ${shown(DEMO_ROOT)} removes it as well.`);
+      }
+      return 0;
+    }
     await ensureRealm(kc);
     await ensureStack(pulumi);
     await writeConfig(pulumi, server);
@@ -273,15 +308,21 @@ async function main(): Promise<number> {
     await pulumi.run(["preview", "--expect-no-changes", ...pulumi.stackArgs()], { show: true });
     await showClients(kc, pulumi);
     say("");
-    say(`Tear down: ${server.external ? `KEYCLOAK_URL=${server.url} npm run demo -- --destroy` : "Ctrl-C (the demo's own Keycloak takes everything with it)"}`);
-    if (!server.external) await holdUntilInterrupted(server, demo);
-    return 0;
-  } catch (e) {
-    if (!server.external) {
+    say(`Tear down (the clients, the stack and realm ${DEMO_REALM}): ${teardownCommand()}`);
+    if (!external) say(`Everything else the demo made is in ${shown(DEMO_ROOT)}/${process.env.KCREG_DEMO_DIR ? "" : " (git-ignored)"}: rm -rf ${shown(DEMO_ROOT)} after the tear-down is a clean slate.`);
+    if (keepRunning && ours) {
+      await holdUntilInterrupted(server);
+      say("Keycloak stopped.");
+    } else if (ours) {
       await server.stop();
-      fs.rmSync(demo.dir, { recursive: true, force: true });
+      say(`Keycloak stopped; its data stays in ${shown(LOCAL_KEYCLOAK_DIR)}: the next \`${demoCommand()}\` starts it again at ${server.url} and finds everything in place.`);
+      say(`To look around in the admin console: ${demoCommand("--keep-running")}`);
+    } else if (server.persistent?.alreadyRunning) {
+      say(`Keycloak keeps running at ${server.url}: another demo (--keep-running) started it and stops it.`);
     }
-    throw e;
+    return 0;
+  } finally {
+    if (ours) await server.stop(); // after a failure; stop() is idempotent
   }
 }
 
@@ -289,6 +330,7 @@ main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`demo failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`Run it again to finish the set-up, or undo what it made with: ${teardownCommand()}\n`);
     process.exit(1);
   },
 );

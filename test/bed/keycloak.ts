@@ -11,6 +11,9 @@
  *   Quarkus' build output (`lib/quarkus`, ~3 MB) is per instance too, so parallel starts never write
  *   into the shared distribution; after the first successful start it is snapshotted into the
  *   cache, which saves the ~25 s re-augmentation on every later start.
+ * - `persistent` (the demo's Keycloak): an instance directory kept between runs, with Keycloak's
+ *   file database (`--db=dev-file`, H2 under `<dir>/home/data/h2/`) and a stable port recorded in
+ *   the directory, so the next start serves the same data at the same URL. See {@link PersistentOptions}.
  *
  * The server runs in its own process group and is stopped by `stop()`, by the parent's exit or
  * SIGINT/SIGTERM/SIGHUP, and, if the parent is SIGKILLed, by a tiny detached watchdog process that
@@ -60,6 +63,11 @@ export interface KeycloakServer {
   logFile?: string;
   /** Only with `StartOptions.https`: e.g. https://127.0.0.1:34568 (same server as `url`). */
   httpsUrl?: string;
+  /**
+   * Only with `StartOptions.persistent`: its directory, and whether the server was already running
+   * (started by another process, which stops it: `stop()` here then does nothing).
+   */
+  persistent?: { dir: string; alreadyRunning: boolean };
   stop(): Promise<void>;
 }
 
@@ -86,7 +94,42 @@ export interface StartOptions {
    * COMPAT_KEYCLOAK_VERSION. Default: {@link inCompatProject}.
    */
   compat?: boolean;
+  /**
+   * A server whose data outlives `stop()`: see {@link PersistentOptions}. Always a server of its own
+   * (KEYCLOAK_URL is not consulted, as with `https`), or the one of `dir` if another process has it
+   * running already.
+   */
+  persistent?: PersistentOptions;
 }
+
+/**
+ * A Keycloak kept in a directory of its own between runs:
+ *
+ * - `<dir>/home/`: Keycloak's home, rebuilt from the cached distribution on every start (copies and
+ *   symlinks, as for a throw-away instance) except `data/`, which holds the file database
+ *   (`--db=dev-file`: H2 in `data/h2/keycloakdb.mv.db`) and is never touched;
+ * - `<dir>/server.json`: version and port, and while it runs its PID (this is how a second start
+ *   finds it running and uses it instead of starting another);
+ * - `<dir>/keycloak.log`: Keycloak's output of the latest start.
+ *
+ * `--db` is a build-time option, so its Quarkus build has a snapshot of its own in the cache. The
+ * admin is admin/admin: Keycloak creates it on the first start (empty database) and ignores the
+ * bootstrap settings afterwards; a start that cannot log in with it fails with a clear message.
+ * The version is the one the directory was created with; asking for another one throws, since the
+ * database belongs to that version. Starts on the same directory are serialized by a lock.
+ */
+export interface PersistentOptions {
+  dir: string;
+  /**
+   * HTTP port. Default: the port recorded by the previous start, else the first free one from
+   * {@link PERSISTENT_DEFAULT_PORT}. A recorded or given port that is taken is an error, not a reason
+   * to move: clients registered there know the server by its URL.
+   */
+  port?: number;
+}
+
+/** The first port tried for a new persistent server (then the next 99). */
+export const PERSISTENT_DEFAULT_PORT = 18080;
 
 const defaultLog = (line: string): void => {
   process.stderr.write(`[keycloak] ${line}\n`);
@@ -100,9 +143,10 @@ export async function startKeycloak(opts: StartOptions = {}): Promise<KeycloakSe
   const log = opts.log ?? defaultLog;
   const compat = opts.compat ?? inCompatProject();
   const externalUrl = compat ? process.env.KEYCLOAK_COMPAT_URL : process.env.KEYCLOAK_URL;
-  if (externalUrl && !opts.https) return useExternal(externalUrl.replace(/\/+$/, ""), log, compat ? "KEYCLOAK_COMPAT_URL" : "KEYCLOAK_URL");
+  if (externalUrl && !opts.https && !opts.persistent) return useExternal(externalUrl.replace(/\/+$/, ""), log, compat ? "KEYCLOAK_COMPAT_URL" : "KEYCLOAK_URL");
 
   const version = opts.version ?? (compat ? COMPAT_KEYCLOAK_VERSION : (process.env.KEYCLOAK_VERSION ?? DEFAULT_KEYCLOAK_VERSION));
+  if (opts.persistent) return startPersistent(version, opts.persistent, log, opts.https);
   const dist = await ensureKeycloakDist(version, log);
   const jdk = pickJdk(version, log);
   let lastError: unknown;
@@ -152,6 +196,120 @@ async function useExternal(url: string, log: (l: string) => void, variable: stri
   const version = (info.data as { systemInfo?: { version?: string } } | undefined)?.systemInfo?.version ?? "unknown";
   log(`using external Keycloak ${version} at ${url}`);
   return { url, adminUsername, adminPassword, version, external: true, stop: async () => {} };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persistent server
+// ---------------------------------------------------------------------------------------------
+
+interface PersistentRecord {
+  version: string;
+  port: number;
+  /** While running: the process group leader (kc.sh) and its start time, to tell it from a reused PID. */
+  pid?: number;
+  pidStart?: string;
+}
+
+function recordFile(dir: string): string {
+  return path.join(dir, "server.json");
+}
+
+function readRecord(dir: string): PersistentRecord | undefined {
+  try {
+    const r = JSON.parse(fs.readFileSync(recordFile(dir), "utf8")) as Partial<PersistentRecord>;
+    if (typeof r.version === "string" && typeof r.port === "number") return r as PersistentRecord;
+  } catch {
+    /* absent or unreadable: a new server */
+  }
+  return undefined;
+}
+
+function writeRecord(dir: string, record: PersistentRecord): void {
+  const tmp = `${recordFile(dir)}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
+  fs.renameSync(tmp, recordFile(dir));
+}
+
+async function startPersistent(version: string, p: PersistentOptions, log: (l: string) => void, https?: HttpsOptions): Promise<KeycloakServer> {
+  const dir = path.resolve(p.dir);
+  fs.mkdirSync(dir, { recursive: true });
+  return withLock(path.join(dir, ".lock"), log, async () => {
+    const record = readRecord(dir);
+    if (record && record.version !== version) {
+      throw new Error(
+        `${dir} holds the database of Keycloak ${record.version}, but Keycloak ${version} was asked for; ` +
+          `start it with KEYCLOAK_VERSION=${record.version}, or delete ${dir} for a new server`,
+      );
+    }
+    const already = record ? await attachRunning(dir, record, log) : undefined;
+    if (already) return already;
+
+    const dist = await ensureKeycloakDist(version, log);
+    const jdk = pickJdk(version, log);
+    // No record: no start has succeeded yet. What an interrupted first start left in the database
+    // (a half-made schema, Liquibase's lock) is worth nothing, and would only stall the next start.
+    if (!record) fs.rmSync(path.join(dir, "home", "data"), { recursive: true, force: true });
+    const fixed = p.port ?? record?.port;
+    for (let attempt = 1; ; attempt++) {
+      const port = fixed ?? (await firstFreePort(PERSISTENT_DEFAULT_PORT, 100));
+      if (fixed !== undefined && !(await portFree(fixed))) {
+        throw new Error(
+          `port ${fixed} of the Keycloak in ${dir} is in use by another program; free it (the server's clients know it by ` +
+            `http://127.0.0.1:${fixed}), or delete ${dir} for a new server`,
+        );
+      }
+      try {
+        return await launch(version, dist, jdk, log, https, { dir, port });
+      } catch (e) {
+        if (!(e instanceof PortClashError) || fixed !== undefined || attempt >= 3) throw e;
+        log(`port clash, retrying (${attempt}/3)`);
+      }
+    }
+  });
+}
+
+/** The server of `dir` if another process has it running (waiting while it starts), else undefined. */
+async function attachRunning(dir: string, record: PersistentRecord, log: (l: string) => void): Promise<KeycloakServer | undefined> {
+  const pid = record.pid;
+  if (!pid) return undefined;
+  const alive = (): boolean => pidAlive(pid) && procStartTime(pid) === record.pidStart;
+  const url = `http://127.0.0.1:${record.port}`;
+  const timeoutMs = Number(process.env.KEYCLOAK_START_TIMEOUT_MS) || 180_000;
+  const deadline = Date.now() + timeoutMs;
+  while (alive()) {
+    if ((await probe(`${url}/realms/master`)) === 200) {
+      const status = await adminLoginStatus(url, "admin", "admin");
+      if (status !== 200) throw new Error(`the Keycloak of ${dir} at ${url} (pid ${pid}) refuses admin/admin (${status}); delete ${dir} (with it stopped) for a new server`);
+      log(`Keycloak ${record.version} of ${dir} is already running at ${url} (pid ${pid}, started by another process): using it`);
+      return {
+        url,
+        adminUsername: "admin",
+        adminPassword: "admin",
+        version: record.version,
+        external: false,
+        pid,
+        logFile: path.join(dir, "keycloak.log"),
+        persistent: { dir, alreadyRunning: true },
+        stop: async () => {},
+      };
+    }
+    if (Date.now() > deadline) throw new Error(`the Keycloak of ${dir} (pid ${pid}) runs but did not answer at ${url} within ${timeoutMs / 1000} s`);
+    await sleep(1000);
+  }
+  return undefined;
+}
+
+async function adminLoginStatus(url: string, username: string, password: string): Promise<number | string> {
+  try {
+    const res = await axios.post(
+      `${url}/realms/master/protocol/openid-connect/token`,
+      new URLSearchParams({ grant_type: "password", client_id: "admin-cli", username, password }),
+      { validateStatus: () => true, timeout: 10_000 },
+    );
+    return res.status;
+  } catch (e) {
+    return (e as { code?: string }).code ?? "error";
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -355,24 +513,43 @@ class PortClashError extends Error {}
 
 /** Build-time options: they decide Quarkus' augmentation and thereby the snapshot key. */
 const BUILD_ARGS = ["--db=dev-mem"];
+/** The same for a persistent server: the file database. A snapshot of its own (the key hashes these). */
+const PERSISTENT_BUILD_ARGS = ["--db=dev-file"];
 
-async function launch(version: string, dist: string, jdk: Jdk, log: (l: string) => void, https?: HttpsOptions): Promise<KeycloakServer> {
+async function launch(
+  version: string,
+  dist: string,
+  jdk: Jdk,
+  log: (l: string) => void,
+  https?: HttpsOptions,
+  persistent?: { dir: string; port: number },
+): Promise<KeycloakServer> {
   const t0 = Date.now();
-  const runsDir = path.join(os.tmpdir(), "kcreg-keycloak");
-  fs.mkdirSync(runsDir, { recursive: true });
-  pruneOldRuns(runsDir);
-  const stamp = `${version}-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}-${randomBytes(2).toString("hex")}`;
-  const instance = path.join(runsDir, stamp);
-  const logFile = path.join(runsDir, `${stamp}.log`);
+  let instance: string;
+  let logFile: string;
+  if (persistent) {
+    instance = path.join(persistent.dir, "home");
+    logFile = path.join(persistent.dir, "keycloak.log");
+  } else {
+    const runsDir = path.join(os.tmpdir(), "kcreg-keycloak");
+    fs.mkdirSync(runsDir, { recursive: true });
+    pruneOldRuns(runsDir);
+    const stamp = `${version}-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}-${randomBytes(2).toString("hex")}`;
+    instance = path.join(runsDir, stamp);
+    logFile = path.join(runsDir, `${stamp}.log`);
+  }
 
   const major = Number.parseInt(version, 10) || 0;
-  const snapshotKey = createHash("sha256").update(JSON.stringify({ BUILD_ARGS, java: jdk.major })).digest("hex").slice(0, 16);
+  const buildArgs = persistent ? PERSISTENT_BUILD_ARGS : BUILD_ARGS;
+  // The property name stays BUILD_ARGS so that the dev-mem key (and its cached snapshot) is unchanged.
+  const snapshotKey = createHash("sha256").update(JSON.stringify({ BUILD_ARGS: buildArgs, java: jdk.major })).digest("hex").slice(0, 16);
   const snapshot = path.join(cacheDir("keycloak", version), "augmented", snapshotKey);
   const hadSnapshot = fs.existsSync(snapshot);
-  makeInstance(dist, instance, hadSnapshot ? snapshot : undefined);
+  if (persistent) refreshInstance(dist, instance, hadSnapshot ? snapshot : undefined);
+  else makeInstance(dist, instance, hadSnapshot ? snapshot : undefined);
 
-  const port = await freePort();
-  const args = ["start-dev", `--http-port=${port}`, "--http-host=127.0.0.1", ...BUILD_ARGS];
+  const port = persistent?.port ?? (await freePort());
+  const args = ["start-dev", `--http-port=${port}`, "--http-host=127.0.0.1", ...buildArgs];
   // Keycloak >= 25 has a management interface (default port 9000; in 26 it only listens when
   // health or metrics are on, but move it anyway so parallel servers can never clash). 24 and
   // older reject the option.
@@ -406,7 +583,7 @@ async function launch(version: string, dist: string, jdk: Jdk, log: (l: string) 
   }
 
   log(`starting Keycloak ${version} on JDK ${jdk.major} at http://127.0.0.1:${port} (log: ${logFile})`);
-  const out = fs.openSync(logFile, "a");
+  const out = fs.openSync(logFile, persistent ? "w" : "a");
   let child: ChildProcess;
   try {
     // detached => setsid(): Keycloak gets its own process group (pgid = pid), which we kill as a whole.
@@ -416,7 +593,7 @@ async function launch(version: string, dist: string, jdk: Jdk, log: (l: string) 
   }
   const pid = child.pid;
   if (pid === undefined) {
-    fs.rmSync(instance, { recursive: true, force: true });
+    if (!persistent) fs.rmSync(instance, { recursive: true, force: true });
     throw new Error(`could not spawn ${path.join(instance, "bin", "kc.sh")}`);
   }
   child.unref();
@@ -429,19 +606,27 @@ async function launch(version: string, dist: string, jdk: Jdk, log: (l: string) 
   });
   running.set(pid, instance);
   installParentHooks();
-  startWatchdog(pid, instance);
+  startWatchdog(pid, instance, Boolean(persistent));
 
+  let ready = false;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await killGroup(pid);
       running.delete(pid);
-      fs.rmSync(instance, { recursive: true, force: true });
-      log(`Keycloak (pid ${pid}) stopped`);
+      if (persistent) {
+        if (ready) writeRecord(persistent.dir, { version, port });
+        log(`Keycloak (pid ${pid}) stopped; its data stays in ${persistent.dir}`);
+      } else {
+        fs.rmSync(instance, { recursive: true, force: true });
+        log(`Keycloak (pid ${pid}) stopped`);
+      }
     })());
 
   const url = `http://127.0.0.1:${port}`;
-  const timeoutMs = Number(process.env.KEYCLOAK_START_TIMEOUT_MS) || 180_000;
+  // A persistent server's first start also creates the database schema (on a busy 2-core machine,
+  // with the augmentation, more than 180 s): it gets longer.
+  const timeoutMs = Number(process.env.KEYCLOAK_START_TIMEOUT_MS) || (persistent ? 600_000 : 180_000);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (exitCode !== undefined) {
@@ -459,8 +644,30 @@ async function launch(version: string, dist: string, jdk: Jdk, log: (l: string) 
   }
   log(`Keycloak ${version} ready at ${url}${httpsUrl ? ` and ${httpsUrl}` : ""} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   if (!hadSnapshot) saveSnapshot(path.join(instance, "lib", "quarkus"), snapshot);
+  if (persistent) {
+    // The bootstrap admin only exists if Keycloak created it on the first start; check it is still admin/admin.
+    const status = await adminLoginStatus(url, adminUsername, adminPassword);
+    if (status !== 200) {
+      await stop();
+      throw new Error(`the Keycloak in ${persistent.dir} refuses ${adminUsername}/${adminPassword} (${status}); delete ${persistent.dir} for a new server`);
+    }
+    ready = true;
+    writeRecord(persistent.dir, { version, port, pid, pidStart: procStartTime(pid) });
+  }
 
-  return { url, adminUsername, adminPassword, version, javaHome: jdk.home, external: false, pid, logFile, ...(httpsUrl ? { httpsUrl } : {}), stop };
+  return {
+    url,
+    adminUsername,
+    adminPassword,
+    version,
+    javaHome: jdk.home,
+    external: false,
+    pid,
+    logFile,
+    ...(httpsUrl ? { httpsUrl } : {}),
+    ...(persistent ? { persistent: { dir: persistent.dir, alreadyRunning: false } } : {}),
+    stop,
+  };
 }
 
 /**
@@ -470,6 +677,31 @@ async function launch(version: string, dist: string, jdk: Jdk, log: (l: string) 
  */
 function makeInstance(dist: string, instance: string, snapshot: string | undefined): void {
   fs.mkdirSync(instance);
+  populateInstance(dist, instance, snapshot);
+  fs.mkdirSync(path.join(instance, "data"));
+  fs.chmodSync(path.join(instance, "bin", "kc.sh"), 0o755);
+}
+
+/**
+ * A persistent instance: everything but `data/` (the database) is made anew, as in
+ * {@link makeInstance}, so it follows the cached distribution and snapshot. Without a snapshot
+ * (none saved yet) the instance's own Quarkus build is kept: an earlier start that timed out may
+ * well have finished the augmentation. (fs.rmSync removes symlinks, never what they point to.)
+ */
+function refreshInstance(dist: string, instance: string, snapshot: string | undefined): void {
+  fs.mkdirSync(instance, { recursive: true });
+  const ownBuild = path.join(instance, "lib", "quarkus");
+  const kept = !snapshot && fs.existsSync(ownBuild) ? `${instance}.quarkus-${process.pid}` : undefined;
+  fs.rmSync(`${instance}.quarkus-${process.pid}`, { recursive: true, force: true });
+  if (kept) fs.renameSync(ownBuild, kept);
+  for (const e of fs.readdirSync(instance)) if (e !== "data") fs.rmSync(path.join(instance, e), { recursive: true, force: true });
+  populateInstance(dist, instance, kept ?? snapshot);
+  if (kept) fs.rmSync(kept, { recursive: true, force: true });
+  fs.mkdirSync(path.join(instance, "data"), { recursive: true });
+  fs.chmodSync(path.join(instance, "bin", "kc.sh"), 0o755);
+}
+
+function populateInstance(dist: string, instance: string, snapshot: string | undefined): void {
   for (const entry of fs.readdirSync(dist, { withFileTypes: true })) {
     const src = path.join(dist, entry.name);
     const dst = path.join(instance, entry.name);
@@ -489,8 +721,6 @@ function makeInstance(dist: string, instance: string, snapshot: string | undefin
       fs.symlinkSync(src, dst);
     }
   }
-  fs.mkdirSync(path.join(instance, "data"));
-  fs.chmodSync(path.join(instance, "bin", "kc.sh"), 0o755);
 }
 
 function saveSnapshot(from: string, to: string): void {
@@ -595,17 +825,17 @@ function procStartTime(pid: number): string {
 /**
  * A detached node process (its own session, so it outlives a SIGKILLed parent and ignores the
  * terminal's Ctrl-C) that polls the parent; when the parent is gone it stops the Keycloak group
- * (SIGTERM, SIGKILL after 15 s) and removes the instance directory. It exits by itself once the
- * Keycloak group is gone.
+ * (SIGTERM, SIGKILL after 15 s) and removes the instance directory (unless `keep`: a persistent
+ * server's). It exits by itself once the Keycloak group is gone.
  */
-function startWatchdog(pgid: number, instance: string): void {
+function startWatchdog(pgid: number, instance: string, keep = false): void {
   const script = `
 const fs = require("fs");
-const [ppid, pstart, pgid, dir] = process.argv.slice(1);
+const [ppid, pstart, pgid, dir, keep] = process.argv.slice(1);
 const startTime = (pid) => { try { const s = fs.readFileSync("/proc/" + pid + "/stat", "utf8"); return s.slice(s.lastIndexOf(")") + 2).split(" ")[19]; } catch { return "x"; } };
 const alive = (pid) => { try { process.kill(pid, 0); } catch (e) { return e.code === "EPERM"; } return pstart === "x" || startTime(pid) === pstart; };
 const groupAlive = () => { try { process.kill(-Number(pgid), 0); return true; } catch (e) { return e.code === "EPERM"; } };
-const done = () => { try { fs.rmSync(dir, { recursive: true, force: true }); } catch {} process.exit(0); };
+const done = () => { if (keep !== "keep") { try { fs.rmSync(dir, { recursive: true, force: true }); } catch {} } process.exit(0); };
 const poll = setInterval(() => {
   if (!groupAlive()) done();
   if (alive(Number(ppid))) return;
@@ -619,7 +849,7 @@ const poll = setInterval(() => {
   }, 200);
 }, 500);
 `;
-  const wd = spawn(process.execPath, ["-e", script, String(process.pid), procStartTime(process.pid), String(pgid), instance], {
+  const wd = spawn(process.execPath, ["-e", script, String(process.pid), procStartTime(process.pid), String(pgid), instance, keep ? "keep" : ""], {
     detached: true,
     stdio: "ignore",
     env: {},
@@ -641,6 +871,21 @@ async function freePort(): Promise<number> {
       srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
     });
   });
+}
+
+/** True when nothing listens on 127.0.0.1:`port` (we could bind it). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+async function firstFreePort(from: number, count: number): Promise<number> {
+  for (let port = from; port < from + count; port++) if (await portFree(port)) return port;
+  throw new Error(`no free port in ${from}-${from + count - 1} on 127.0.0.1`);
 }
 
 async function probe(url: string): Promise<number | string> {
