@@ -31,6 +31,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import axios from "axios";
 import { cacheDir } from "./cache";
+import { guardServerGroup, procStartTime } from "./serverGroup";
 
 /** Newest 26.x on Maven Central when the bed was written; see `pickJdk` for the JDK it runs on. */
 export const DEFAULT_KEYCLOAK_VERSION = "26.7.3";
@@ -604,16 +605,14 @@ async function launch(
   child.on("error", () => {
     exitCode = exitCode ?? "spawn error";
   });
-  running.set(pid, instance);
-  installParentHooks();
-  startWatchdog(pid, instance, Boolean(persistent));
+  // A persistent server's directory holds its data: the watchdog must not remove it.
+  const guard = guardServerGroup(pid, persistent ? undefined : instance, "SIGTERM", "Keycloak");
 
   let ready = false;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      await killGroup(pid);
-      running.delete(pid);
+      await guard.stop(20_000);
       if (persistent) {
         if (ready) writeRecord(persistent.dir, { version, port });
         log(`Keycloak (pid ${pid}) stopped; its data stays in ${persistent.dir}`);
@@ -754,55 +753,6 @@ function pruneOldRuns(runsDir: string): void {
 // Process control
 // ---------------------------------------------------------------------------------------------
 
-/** pid (= pgid) -> instance dir of every Keycloak this process started and has not stopped. */
-const running = new Map<number, string>();
-let hooksInstalled = false;
-
-function installParentHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  // Normal exit (also process.exit()): we cannot wait here; SIGTERM the groups, the watchdog
-  // escalates to SIGKILL and removes the instance directories.
-  process.on("exit", () => {
-    for (const pgid of running.keys()) signalGroup(pgid, "SIGTERM");
-  });
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const handler = (): void => {
-      for (const pgid of running.keys()) signalGroup(pgid, "SIGTERM");
-      process.removeListener(sig, handler);
-      // Keep the default behaviour (terminate) unless someone else handles the signal.
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    };
-    process.on(sig, handler);
-  }
-}
-
-function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, sig);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** SIGTERM the group, SIGKILL after a grace period, and wait until every member is gone. */
-async function killGroup(pgid: number, graceMs = 20_000): Promise<void> {
-  if (!signalGroup(pgid, "SIGTERM")) return;
-  if (await waitGroupGone(pgid, graceMs)) return;
-  signalGroup(pgid, "SIGKILL");
-  if (!(await waitGroupGone(pgid, 10_000))) throw new Error(`Keycloak process group ${pgid} survived SIGKILL`);
-}
-
-async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (!signalGroup(pgid, 0)) return true;
-    await sleep(100);
-  }
-  return !signalGroup(pgid, 0);
-}
-
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -810,51 +760,6 @@ function pidAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-/** Start time of a process in clock ticks (Linux), to tell a PID from a later reuse of it. */
-function procStartTime(pid: number): string {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "x";
-  } catch {
-    return "x";
-  }
-}
-
-/**
- * A detached node process (its own session, so it outlives a SIGKILLed parent and ignores the
- * terminal's Ctrl-C) that polls the parent; when the parent is gone it stops the Keycloak group
- * (SIGTERM, SIGKILL after 15 s) and removes the instance directory (unless `keep`: a persistent
- * server's). It exits by itself once the Keycloak group is gone.
- */
-function startWatchdog(pgid: number, instance: string, keep = false): void {
-  const script = `
-const fs = require("fs");
-const [ppid, pstart, pgid, dir, keep] = process.argv.slice(1);
-const startTime = (pid) => { try { const s = fs.readFileSync("/proc/" + pid + "/stat", "utf8"); return s.slice(s.lastIndexOf(")") + 2).split(" ")[19]; } catch { return "x"; } };
-const alive = (pid) => { try { process.kill(pid, 0); } catch (e) { return e.code === "EPERM"; } return pstart === "x" || startTime(pid) === pstart; };
-const groupAlive = () => { try { process.kill(-Number(pgid), 0); return true; } catch (e) { return e.code === "EPERM"; } };
-const done = () => { if (keep !== "keep") { try { fs.rmSync(dir, { recursive: true, force: true }); } catch {} } process.exit(0); };
-const poll = setInterval(() => {
-  if (!groupAlive()) done();
-  if (alive(Number(ppid))) return;
-  clearInterval(poll);
-  try { process.kill(-Number(pgid), "SIGTERM"); } catch {}
-  const t0 = Date.now();
-  setInterval(() => {
-    if (!groupAlive()) done();
-    if (Date.now() - t0 > 15000) { try { process.kill(-Number(pgid), "SIGKILL"); } catch {} }
-    if (Date.now() - t0 > 60000) process.exit(1);
-  }, 200);
-}, 500);
-`;
-  const wd = spawn(process.execPath, ["-e", script, String(process.pid), procStartTime(process.pid), String(pgid), instance, keep ? "keep" : ""], {
-    detached: true,
-    stdio: "ignore",
-    env: {},
-  });
-  wd.unref();
 }
 
 // ---------------------------------------------------------------------------------------------
