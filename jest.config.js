@@ -8,14 +8,16 @@
 // Type errors are caught by `tsc` in `npm test`; ts-jest only transpiles.
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }];
 
-const project = (name, needsBed, testMatch = [`<rootDir>/test/${name}/**/*.test.ts`], globals = {}) => ({
+// Jest runs a global-setup module once per run, not once per project that names it: `compat`
+// (which needs its own, older Keycloak) has a module of its own.
+const project = (name, needsBed, testMatch = [`<rootDir>/test/${name}/**/*.test.ts`], globals = {}, setup = "globalSetup") => ({
   displayName: name,
   testEnvironment: "node",
   transform: { "^.+\\.ts$": tsJest },
   testMatch,
   globals,
   moduleFileExtensions: ["ts", "js", "json"],
-  ...(needsBed ? { globalSetup: "<rootDir>/test/bed/globalSetup.ts", globalTeardown: "<rootDir>/test/bed/globalTeardown.ts" } : {}),
+  ...(needsBed ? { globalSetup: `<rootDir>/test/bed/${setup}.ts`, globalTeardown: "<rootDir>/test/bed/globalTeardown.ts" } : {}),
 });
 
 /** @type {import('jest').Config} */
@@ -36,6 +38,7 @@ module.exports = {
         "<rootDir>/test/e2e/{engine.smoke,keycloakClient.lifecycle,oidcClient.lifecycle,examples,rootProgram,concurrency}.test.ts",
       ],
       { __KCREG_COMPAT__: true },
+      "globalSetupCompat",
     ),
   ],
   // A global option in Jest: long enough for a `pulumi up` of many clients on a loaded 2-core machine.

@@ -10,11 +10,12 @@ declare global {
 }
 
 /**
- * The global setup of the `integration`, `e2e` and `compat` projects (Jest runs a project's setup
- * only when one of its tests is selected). Starts Keycloak once for the whole run (the second
- * project finds it through `KEYCLOAK_URL`; `compat` starts the older major and publishes it as
- * `KEYCLOAK_COMPAT_URL`), and for e2e and compat the Pulumi engine, and hands them to the test
- * workers through the environment. A Keycloak or Pulumi engine that cannot be provisioned fails the run:
+ * The global setup of the `integration` and `e2e` projects, and through globalSetupCompat.ts of
+ * `compat`. Jest runs a setup module once per run (with the first selected project's config), only
+ * when one of its projects' tests is selected. Starts Keycloak once for the whole run and publishes
+ * it as `KEYCLOAK_URL` (`compat`: the older major, as `KEYCLOAK_COMPAT_URL`), provisions the Pulumi
+ * engine when an e2e or compat test will need it (otherwise the harness does on first use), and
+ * hands them to the test workers through the environment. A Keycloak or Pulumi engine that cannot be provisioned fails the run:
  * tests are never skipped.
  */
 export default async function globalSetup(_globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
