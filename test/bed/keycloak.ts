@@ -32,6 +32,7 @@ import * as path from "node:path";
 import axios from "axios";
 import { cacheDir } from "./cache";
 import { guardServerGroup, procStartTime } from "./serverGroup";
+import { freePort, readFileSafe, sleep, tail } from "./util";
 
 /** Newest 26.x on Maven Central when the bed was written; see `pickJdk` for the JDK it runs on. */
 export const DEFAULT_KEYCLOAK_VERSION = "26.7.3";
@@ -766,17 +767,6 @@ function pidAlive(pid: number): boolean {
 // Small helpers
 // ---------------------------------------------------------------------------------------------
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** True when nothing listens on 127.0.0.1:`port` (we could bind it). */
 function portFree(port: number): Promise<boolean> {
@@ -810,18 +800,5 @@ function describeError(data: unknown): string {
   return "";
 }
 
-function readFileSafe(file: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
-}
 
-function tail(text: string, lines: number): string {
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
-}
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

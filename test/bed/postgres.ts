@@ -21,10 +21,10 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { guardServerGroup } from "./serverGroup";
+import { freePort, readFileSafe, sleep, tail } from "./util";
 
 export interface PostgresInstallation {
   /** Directory holding initdb, postgres, pg_ctl, psql. */
@@ -358,30 +358,6 @@ function runCapture(
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
-function readFileSafe(file: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
-}
 
-function tail(text: string, lines: number): string {
-  return text.split(/\r?\n/).slice(-lines).join("\n");
-}
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
