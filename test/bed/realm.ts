@@ -28,6 +28,8 @@ type ClientRepresentation = NonNullable<Awaited<ReturnType<AdminClient["clients"
 export type { ClientRepresentation };
 
 export const REGISTRATION_POLICY_PROVIDER_TYPE = "org.keycloak.services.clientregistration.policy.ClientRegistrationPolicy";
+/** providerType of a realm's key providers (rsa-generated, hmac-generated, ...). */
+export const KEY_PROVIDER_TYPE = "org.keycloak.keys.KeyProvider";
 
 export type PolicySubType = "anonymous" | "authenticated";
 
@@ -177,6 +179,18 @@ export interface TestRealm {
 
   /** Deletes the realm. */
   remove(): Promise<void>;
+
+  /**
+   * Rotates the key Keycloak signs its internal tokens with (initial and registration access tokens:
+   * HS512 from an `hmac-generated` key provider, seen live on 26.7.3 in the tokens' JWT header): adds a
+   * new HS512 provider with a higher priority than every existing one. The old providers stay (tokens
+   * they signed still verify) until {@link removeKeyProvider}.
+   */
+  rotateTokenSigningKey(): Promise<{ newProviderId: string; newKid: string; oldProviderIds: string[]; oldKids: string[] }>;
+  /** Deletes a key provider component: tokens signed only with its key stop verifying. */
+  removeKeyProvider(id: string): Promise<void>;
+  /** Sets (or, with undefined, removes) the realm attribute `frontendUrl`: the public hostname Keycloak names in its answers and token issuers. */
+  setFrontendUrl(url: string | undefined): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -495,6 +509,37 @@ export async function createTestRealm(server: KeycloakServer, name?: string): Pr
 
     async remove() {
       await kc.realms.del(realm);
+    },
+
+    async rotateTokenSigningKey() {
+      const hmacKeys = async () => ((await kc.realms.getKeys(realm)).keys ?? []).filter((k) => k.algorithm === "HS512");
+      const before = await hmacKeys();
+      const providers = await kc.components.find({ ...realm, type: KEY_PROVIDER_TYPE, parent: realmId });
+      const oldProviderIds = providers.filter((c) => c.providerId === "hmac-generated").map((c) => c.id ?? "");
+      const top = Math.max(0, ...providers.map((c) => Number((c.config as Record<string, string[]> | undefined)?.priority?.[0] ?? 0)));
+      const created = await kc.components.create({
+        ...realm,
+        name: `hmac-rotated-${randomBytes(3).toString("hex")}`,
+        providerId: "hmac-generated",
+        providerType: KEY_PROVIDER_TYPE,
+        parentId: realmId,
+        config: { priority: [String(top + 100)], algorithm: ["HS512"] },
+      });
+      const added = (await hmacKeys()).find((k) => k.providerId === created.id);
+      if (!added?.kid) throw new Error(`realm ${realmName}: the new HS512 key provider has no key`);
+      return { newProviderId: created.id, newKid: added.kid, oldProviderIds, oldKids: before.map((k) => k.kid ?? "") };
+    },
+
+    async removeKeyProvider(id) {
+      await kc.components.del({ ...realm, id });
+    },
+
+    async setFrontendUrl(url) {
+      const current = await kc.realms.findOne(realm);
+      const attributes: Record<string, unknown> = { ...(current?.attributes ?? {}) };
+      if (url === undefined) delete attributes.frontendUrl;
+      else attributes.frontendUrl = url;
+      await kc.realms.update(realm, { attributes });
     },
   };
   return testRealm;
