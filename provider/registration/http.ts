@@ -31,7 +31,10 @@ export type TokenKind =
 
 /** Transport settings shared by every request to one server. */
 export interface TransportOptions {
-  /** Per-request timeout in milliseconds (default 30 000). */
+  /**
+   * Deadline of one attempt in milliseconds, from sending the request to the last byte of the answer
+   * (default 30 000). A deadline, not an idle timeout: a server or proxy that trickles its answer is cut off.
+   */
   timeoutMs?: number;
   /** PEM-encoded CA certificate(s) to trust in addition to Node's defaults, for a private CA. */
   caCertificate?: string;
@@ -58,11 +61,10 @@ export interface RegistrationResponse<T> {
 const clients = new Map<string, AxiosInstance>();
 
 function transport(opts: TransportOptions): AxiosInstance {
-  const key = `${opts.timeoutMs ?? ""}|${opts.caCertificate ?? ""}`;
+  const key = opts.caCertificate ?? "";
   let client = clients.get(key);
   if (!client) {
     client = axios.create({
-      timeout: opts.timeoutMs ?? 30_000,
       // Keep-alive: hundreds of clients in one `pulumi up` share a few connections.
       httpAgent: new http.Agent({ keepAlive: true, maxSockets: 16 }),
       httpsAgent: new https.Agent({
@@ -76,7 +78,6 @@ function transport(opts: TransportOptions): AxiosInstance {
       // Keycloak's bodies are small; a runaway response is an error, not something to buffer.
       maxContentLength: 10 * 1024 * 1024,
       proxy: false,
-      transitional: { clarifyTimeoutError: true },
     });
     clients.set(key, client);
   }
@@ -97,9 +98,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function send<T>(req: RegistrationRequest, opts: TransportOptions = {}): Promise<RegistrationResponse<T>> {
   const idempotent = req.method === "GET" || req.method === "DELETE";
   const attempts = idempotent ? 1 + Math.max(0, opts.retries ?? 3) : 1;
+  const deadlineMs = opts.timeoutMs ?? 30_000;
   let lastError: RegistrationError | undefined;
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await sleep(Math.min(4000, 250 * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5));
+    // axios's `timeout` restarts with every chunk; the deadline covers the whole exchange, body included.
+    const deadline = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      deadline.abort();
+    }, deadlineMs);
     try {
       const headers: Record<string, string> = { Accept: "application/json" };
       if (req.token && req.token.kind !== "anonymous") headers.Authorization = `Bearer ${req.token.value}`;
@@ -112,6 +121,7 @@ export async function send<T>(req: RegistrationRequest, opts: TransportOptions =
         // Parse ourselves: an HTML error page from a proxy must not become a confusing JSON error.
         responseType: "text",
         transformResponse: [(d: unknown) => d],
+        signal: deadline.signal,
       });
       const data = parseBody(res.data);
       if ((res.status >= 200 && res.status < 300) || req.acceptStatuses?.includes(res.status)) return { status: res.status, data: data as T };
@@ -123,15 +133,29 @@ export async function send<T>(req: RegistrationRequest, opts: TransportOptions =
       throw err;
     } catch (e) {
       if (e instanceof RegistrationError) throw e;
-      const err = errorFromTransport(req, e, opts);
+      const err = timedOut
+        ? new RequestTimedOut(
+            "timeout",
+            req.ctx,
+            `no answer within ${formatSeconds(deadlineMs)}, the deadline for the whole request, body included`,
+            "Check that Keycloak is healthy and that nothing in between stalls the answer, or raise `keycloak-registration:timeoutSeconds`",
+          )
+        : errorFromTransport(req, e);
       if (idempotent && !(err instanceof TlsFailure)) {
         lastError = err;
         continue;
       }
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
   throw lastError ?? new UnexpectedResponse("unexpected", req.ctx, "no attempt was made", "This is a bug; please report it");
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }
 
 function parseBody(raw: unknown): unknown {
@@ -292,7 +316,7 @@ function policyHint(policy: string, details: string): string {
   return "Change the client so the policy accepts it, or ask a realm administrator to adjust the realm's client registration policies";
 }
 
-function errorFromTransport(req: RegistrationRequest, e: unknown, opts: TransportOptions): RegistrationError {
+function errorFromTransport(req: RegistrationRequest, e: unknown): RegistrationError {
   const err = e as AxiosError & { code?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code ?? "";
   const ctx = req.ctx;
@@ -305,12 +329,7 @@ function errorFromTransport(req: RegistrationRequest, e: unknown, opts: Transpor
     );
   }
   if (code === "ETIMEDOUT" || code === "ECONNABORTED" || /timeout/i.test(err.message ?? "")) {
-    return new RequestTimedOut(
-      "timeout",
-      ctx,
-      `no answer within ${Math.round((opts.timeoutMs ?? 30_000) / 1000)} s`,
-      "Check that Keycloak is healthy, or raise `keycloak-registration:timeoutSeconds`",
-    );
+    return new RequestTimedOut("timeout", ctx, `the connection timed out (${code || "timeout"})`, "Check that Keycloak is healthy and reachable, or raise `keycloak-registration:timeoutSeconds`");
   }
   return new ServerUnreachable(
     "unreachable",
