@@ -1,10 +1,17 @@
 /**
  * The provider implementations, loaded at run time inside Pulumi's dynamic-provider process by the
- * tiny serialized shells in `../resources`. Nothing here is serialized into the stack's state.
+ * tiny serialized shells in `../resources`. Nothing here is serialized into the stack's state. Each
+ * is the one lifecycle core (lifecycle.ts) configured with one kind; each keeps its own settings.
  */
-import { keycloakClientProvider as keycloakClient } from "./keycloakClientProvider";
-import { withAdapterConfig } from "./adapterConfig";
+import type * as pulumi from "@pulumi/pulumi";
+import { keycloakClientKind } from "./kinds/keycloakClient";
+import { oidcClientKind } from "./kinds/oidcClient";
+import { samlClientKind } from "./kinds/samlClient";
+import { clientProvider } from "./lifecycle";
 
-export const keycloakClientProvider = withAdapterConfig(keycloakClient);
-export { oidcClientProvider } from "./oidcClientProvider";
-export { samlClientProvider } from "./samlClientProvider";
+/** What the dynamic runtime (and tests) see: every method present, inputs and outputs as Pulumi passes them. */
+type DynamicProvider = Required<pulumi.dynamic.ResourceProvider>;
+
+export const keycloakClientProvider: DynamicProvider = clientProvider(keycloakClientKind);
+export const oidcClientProvider: DynamicProvider = clientProvider(oidcClientKind);
+export const samlClientProvider: DynamicProvider = clientProvider(samlClientKind);

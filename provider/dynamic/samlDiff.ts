@@ -21,8 +21,11 @@ export interface SamlClientState {
   observed: SamlSettings;
 }
 
-/** Keys Keycloak fills with generated key material or per-read noise; never stored, never compared. */
-const UNMANAGED_ATTRIBUTE = /private\.key|secret/i;
+/**
+ * Keys Keycloak fills with generated key material or per-read noise, and the provider's own ownership
+ * marker (see ownership.ts): never stored, never compared, never reset by a drift repair.
+ */
+const UNMANAGED_ATTRIBUTE = /private\.key|secret|^pulumi-keycloak-registration\.owner$/i;
 
 export function samlSettings(rep: ClientRepresentation): SamlSettings {
   const attributes = Object.fromEntries(

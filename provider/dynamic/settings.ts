@@ -9,8 +9,15 @@ import { Auth, CONFIG_NAMESPACE, ConfigKey } from "../schema/connection";
  * Provider-wide settings, read in the provider process from the stack configuration
  * (`keycloak-registration:<key>`) or, failing that, from `KEYCLOAK_REGISTRATION_<KEY>` environment
  * variables. Credentials live only here, in memory: never in resource inputs or the serialized provider.
+ *
+ * The stack-wide credentials and the recovery account are bound to one origin, that of the configured
+ * `serverUrl`: a token issued by that Keycloak is never sent to another host a program names.
  */
 export interface ProviderSettings {
+  /** scheme://host:port of `keycloak-registration:serverUrl`; the only origin stack-wide credentials go to. */
+  origin?: string;
+  /** The configured serverUrl itself (a service account's token endpoint lives under it). */
+  serverUrl?: string;
   credentials?: CreateCredentials;
   /** Optional: a manage-clients service account that issues a fresh registration access token when the stored one was lost. */
   recovery?: RecoveryCredentials;
@@ -23,14 +30,15 @@ export function envName(key: ConfigKey): string {
   return `KEYCLOAK_REGISTRATION_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
 }
 
-let current: ProviderSettings = settingsFrom(() => undefined);
-
-export function configureFrom(config: pulumi.dynamic.Config | undefined): void {
-  current = settingsFrom((key) => config?.get(`${CONFIG_NAMESPACE}:${key}`));
+/** The origin (scheme://host:port) of a URL, or undefined when it is none. */
+export function originOf(url: string | undefined): string | undefined {
+  if (!url || !URL.canParse(url)) return undefined;
+  const u = new URL(url);
+  return u.protocol === "http:" || u.protocol === "https:" ? u.origin : undefined;
 }
 
-export function settings(): ProviderSettings {
-  return current;
+export function settingsFromConfig(config: pulumi.dynamic.Config | undefined): ProviderSettings {
+  return settingsFrom((key) => config?.get(`${CONFIG_NAMESPACE}:${key}`));
 }
 
 export function settingsFrom(fromConfig: Lookup): ProviderSettings {
@@ -52,25 +60,60 @@ export function settingsFrom(fromConfig: Lookup): ProviderSettings {
   const recoveryId = get("recoveryClientId");
   const recoverySecret = get("recoveryClientSecret");
   for (const s of [iat, bearer, saSecret, recoverySecret]) registerSecret(s);
+  const serverUrl = get("serverUrl")?.replace(/\/+$/, "");
   const recovery = recoveryId && recoverySecret ? { clientId: recoveryId, clientSecret: recoverySecret, realm: get("recoveryRealm") } : undefined;
   let credentials: CreateCredentials | undefined;
   if (iat) credentials = { kind: "initialAccessToken", token: iat };
   else if (bearer) credentials = { kind: "bearerToken", token: bearer };
   else if (saId && saSecret) credentials = { kind: "serviceAccount", clientId: saId, clientSecret: saSecret, realm: get("serviceAccountRealm") };
   else if (/^(true|1|yes)$/i.test(get("anonymous") ?? "")) credentials = { kind: "anonymous" };
-  return { credentials, recovery, transport };
+  return { origin: originOf(serverUrl), serverUrl, credentials, recovery, transport };
 }
 
-/** Per-resource `auth` wins over the stack configuration. */
-export function credentialsFor(auth: Auth | undefined): CreateCredentials | undefined {
+/** The credentials a resource's own `auth` gives, if any. */
+export function resourceCredentials(auth: Auth | undefined): CreateCredentials | undefined {
   if (auth?.initialAccessToken) return { kind: "initialAccessToken", token: auth.initialAccessToken };
   if (auth?.bearerToken) return { kind: "bearerToken", token: auth.bearerToken };
   if (auth?.serviceAccount) return { kind: "serviceAccount", ...auth.serviceAccount };
   if (auth?.anonymous) return { kind: "anonymous" };
-  return current.credentials;
+  return undefined;
+}
+
+export type CredentialsChoice =
+  | { credentials: CreateCredentials; fromStack: boolean }
+  | { problem: string };
+
+/**
+ * Which credentials register a client at `origin`: the resource's own `auth`, else the stack's, but
+ * the stack's only when `origin` is the configured serverUrl's.
+ */
+export function credentialsFor(s: ProviderSettings, auth: Auth | undefined, origin: string | undefined): CredentialsChoice {
+  const own = resourceCredentials(auth);
+  if (own) return { credentials: own, fromStack: false };
+  if (!s.credentials) return { problem: NO_CREDENTIALS_HINT };
+  if (!s.origin) {
+    return {
+      problem:
+        `the stack's credentials are bound to ${CONFIG_NAMESPACE}:serverUrl, which is not set: run \`pulumi config set ${CONFIG_NAMESPACE}:serverUrl <Keycloak URL>\` ` +
+        "(the server those credentials were issued by), or give the resource its own `auth`",
+    };
+  }
+  if (origin !== s.origin) {
+    return {
+      problem:
+        `the stack's credentials are only sent to ${s.origin} (${CONFIG_NAMESPACE}:serverUrl), and this client is registered at ${origin ?? "an unknown origin"}: ` +
+        "give the resource its own `auth` for that server (or `auth: { anonymous: true }`)",
+    };
+  }
+  return { credentials: s.credentials, fromStack: true };
+}
+
+/** The recovery account, when it may be used for a client at `origin`. */
+export function recoveryFor(s: ProviderSettings, origin: string | undefined): RecoveryCredentials | undefined {
+  return s.recovery && s.origin !== undefined && origin === s.origin ? s.recovery : undefined;
 }
 
 export const NO_CREDENTIALS_HINT =
   `no credentials to register the client: set one of ${CONFIG_NAMESPACE}:initialAccessToken (pulumi config set --secret), ` +
   `${CONFIG_NAMESPACE}:bearerToken, ${CONFIG_NAMESPACE}:serviceAccountClientId + serviceAccountClientSecret, or ` +
-  `${CONFIG_NAMESPACE}:anonymous true, or give the resource an \`auth\` argument`;
+  `${CONFIG_NAMESPACE}:anonymous true, together with ${CONFIG_NAMESPACE}:serverUrl; or give the resource an \`auth\` argument`;

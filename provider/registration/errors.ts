@@ -62,3 +62,19 @@ export class TlsFailure extends RegistrationError {}
 export class RequestTimedOut extends RegistrationError {}
 export class ServerFailure extends RegistrationError {}
 export class UnexpectedResponse extends RegistrationError {}
+
+/** A clientId already registered by someone else (another stack, or outside Pulumi): never taken over without `adopt`. */
+export class ClientOwnedElsewhere extends RegistrationError {}
+/** A server named a registration_client_uri on another origin (or downgraded to http): no token is sent there. */
+export class UntrustedRegistrationClientUri extends RegistrationError {}
+
+/** A client policy of the realm (Realm settings > Client policies) refused the client's metadata; a broader role would not help. */
+export class ClientPolicyRejected extends RegistrationError {}
+/** A 403 that is neither a named policy, a client policy nor a missing realm-management role: the server says "no permission". */
+export class RequestForbidden extends RegistrationError {}
+/** An answer that is not the registration service's own (an HTML or plain-text 404 or 401 from a proxy): no evidence of anything, state kept. */
+export class AmbiguousResponse extends RegistrationError {}
+/** Keycloak says the realm does not exist: not evidence that one client is gone (a wrong serverUrl or a routed proxy says the same). */
+export class RealmNotFound extends RegistrationError {}
+/** A proxy applies to an http:// server: the token would cross the proxy in plaintext, so nothing is sent. */
+export class InsecureProxyRoute extends RegistrationError {}

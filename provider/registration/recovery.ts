@@ -11,33 +11,54 @@ export interface RecoveryCredentials {
   realm?: string;
 }
 
+/** What the admin API tells the recovery account about a client: enough to decide whether it is ours. */
+export interface ExistingClient {
+  /** Keycloak's internal id (UUID). */
+  id: string;
+  clientId: string;
+  protocol?: string;
+  attributes?: Record<string, string>;
+}
+
 function adminUrl(conn: Connection): string {
   return `${conn.serverUrl.replace(/\/+$/, "")}/admin/realms/${encodeURIComponent(conn.realm)}`;
+}
+
+async function recoveryBearer(conn: Connection, recovery: RecoveryCredentials) {
+  return { kind: "service-account token" as const, value: await serviceAccountToken(conn, recovery) };
+}
+
+/** Looks a client up by clientId with the recovery account (admin API, read only). */
+export async function findClient(conn: Connection, recovery: RecoveryCredentials, clientId: string): Promise<ExistingClient | undefined> {
+  const bearer = await recoveryBearer(conn, recovery);
+  const found = await send<ExistingClient[]>(
+    {
+      method: "GET",
+      url: `${adminUrl(conn)}/clients?clientId=${encodeURIComponent(clientId)}&search=false`,
+      token: bearer,
+      ctx: { operation: "look up", serverUrl: conn.serverUrl, realm: conn.realm, clientId },
+    },
+    conn.transport,
+  );
+  const match = Array.isArray(found.data) ? found.data.find((c) => c.clientId === clientId) : undefined;
+  // Only what the decision needs: a confidential client's representation also carries its secret.
+  return match ? { id: match.id, clientId: match.clientId, protocol: match.protocol, attributes: match.attributes } : undefined;
 }
 
 /**
  * Issues a fresh registration access token for a client whose token was lost (Keycloak's
  * `kcreg update-token` does the same): `POST /admin/realms/{realm}/clients/{id}/registration-access-token`.
- * The previous token stops working.
+ * The previous token stops working. Callers decide first that the client is theirs.
  */
-export async function issueRegistrationAccessToken(
-  conn: Connection,
-  recovery: RecoveryCredentials,
-  client: { clientId: string; internalId?: string },
-): Promise<string> {
-  const bearer = { kind: "service-account token" as const, value: await serviceAccountToken(conn, recovery) };
-  const ctx = { operation: "issue registration access token", serverUrl: conn.serverUrl, realm: conn.realm, clientId: client.clientId };
-  let internalId = client.internalId;
-  if (!internalId) {
-    const found = await send<Array<{ id: string; clientId: string }>>(
-      { method: "GET", url: `${adminUrl(conn)}/clients?clientId=${encodeURIComponent(client.clientId)}&search=false`, token: bearer, ctx },
-      conn.transport,
-    );
-    internalId = found.data.find((c) => c.clientId === client.clientId)?.id;
-    if (!internalId) throw new Error(`cannot recover client "${client.clientId}" in realm "${conn.realm}": the recovery service account cannot see it`);
-  }
+export async function issueRegistrationAccessToken(conn: Connection, recovery: RecoveryCredentials, client: { clientId: string; internalId: string }): Promise<string> {
+  const bearer = await recoveryBearer(conn, recovery);
   const res = await send<{ registrationAccessToken?: string }>(
-    { method: "POST", url: `${adminUrl(conn)}/clients/${encodeURIComponent(internalId)}/registration-access-token`, token: bearer, ctx },
+    {
+      method: "POST",
+      url: `${adminUrl(conn)}/clients/${encodeURIComponent(client.internalId)}/registration-access-token`,
+      token: bearer,
+      ctx: { operation: "issue registration access token", serverUrl: conn.serverUrl, realm: conn.realm, clientId: client.clientId },
+    },
     conn.transport,
   );
   const token = res.data.registrationAccessToken;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
 import { KeycloakClientArgs as SchemaArgs, ProtocolMapper } from "../schema/keycloakClient";
-import { keycloakLocation } from "./location";
+import { keycloakLocation, ownerOf } from "./location";
 import provider = require("./shells/keycloakClient");
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
@@ -63,6 +63,7 @@ export class KeycloakClient extends pulumi.dynamic.Resource {
         realm,
         auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
         adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
+        __owner: ownerOf("KeycloakClient", name),
         clientId: args.clientId,
         internalId: undefined,
         registrationAccessToken: undefined,

@@ -24,3 +24,12 @@ export function keycloakLocation(
   }
   return { serverUrl, realm };
 }
+
+/**
+ * Who registers a client: "<project>/<stack>/<Kind>/<name>", passed as the hidden `__owner` input. The
+ * provider writes a marker derived from it into the client and checks it before taking over a client
+ * after "Client Identifier in use" (see provider/dynamic/ownership.ts).
+ */
+export function ownerOf(kind: "KeycloakClient" | "OidcClient" | "SamlClient", name: string): string {
+  return `${pulumi.getProject()}/${pulumi.getStack()}/${kind}/${name}`;
+}

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
 import { OidcClientArgs as SchemaArgs } from "../schema/oidcClient";
-import { keycloakLocation } from "./location";
+import { keycloakLocation, ownerOf } from "./location";
 import provider = require("./shells/oidcClient");
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
@@ -70,6 +70,7 @@ export class OidcClient extends pulumi.dynamic.Resource {
         ...location,
         auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
         adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
+        __owner: ownerOf("OidcClient", name),
         client_id: args.client_id,
         client_secret: undefined,
         client_secret_expires_at: undefined,

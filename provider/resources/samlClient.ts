@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
-import { keycloakLocation } from "./location";
+import { keycloakLocation, ownerOf } from "./location";
 import provider = require("./shells/samlClient");
 
 export interface SamlClientArgs {
@@ -47,6 +47,7 @@ export class SamlClient extends pulumi.dynamic.Resource {
         entityDescriptor: args.entityDescriptor,
         auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
         adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
+        __owner: ownerOf("SamlClient", name),
         clientId: undefined,
         internalId: undefined,
         registrationAccessToken: undefined,

@@ -41,6 +41,8 @@ async function configure(opts: { recovery?: boolean; timeoutSeconds?: number; re
   const iat = await realm.createInitialAccessToken({ count: 5, expiration: 600 });
   secrets.add("initial access token", iat);
   await configureProvider({
+    // The stack's credentials are bound to the server the resources name: here, the proxy.
+    serverUrl: proxy.url,
     initialAccessToken: iat,
     ...(opts.recovery ? { recoveryClientId: recovery.clientId, recoveryClientSecret: recovery.clientSecret } : {}),
     ...(opts.timeoutSeconds !== undefined ? { timeoutSeconds: String(opts.timeoutSeconds) } : {}),
@@ -122,7 +124,8 @@ describe("reads and deletes retry with bounded backoff", () => {
 describe("creates and updates are never repeated blindly, and never lose a client or its token for good", () => {
   test("a create whose answer is dropped leaves one client, which the next create adopts through the recovery credential", async () => {
     await configure({ recovery: true });
-    const args = { ...where(), clientId: "faults-create-dropped", description: "v0", redirectUris: ["https://app.example.com/*"] };
+    // __owner is what the KeycloakClient class passes: the ownership marker the takeover checks.
+    const args = { ...where(), clientId: "faults-create-dropped", description: "v0", redirectUris: ["https://app.example.com/*"], __owner: "proj/dev/KeycloakClient/dropped" };
     proxy.addRule({ method: "POST", path: registrationPath(), fault: { kind: "drop-response" }, times: 1 });
     const e = await failure(register(args));
     expect(e).toBeInstanceOf(ServerUnreachable);
@@ -147,8 +150,9 @@ describe("creates and updates are never repeated blindly, and never lose a clien
   test("adopting a client whose earlier create was lost also brings it to the declaration", async () => {
     await configure({ recovery: true });
     proxy.addRule({ method: "POST", path: registrationPath(), fault: { kind: "drop-response" }, times: 1 });
-    await failure(register({ ...where(), clientId: "faults-create-changed", description: "first" }));
-    const { outs } = await register({ ...where(), clientId: "faults-create-changed", description: "second" });
+    const owner = "proj/dev/KeycloakClient/changed";
+    await failure(register({ ...where(), clientId: "faults-create-changed", description: "first", __owner: owner }));
+    const { outs } = await register({ ...where(), clientId: "faults-create-changed", description: "second", __owner: owner });
     secrets.add("adopted token 2", outs.registrationAccessToken);
     expect((await realm.getClient("faults-create-changed"))?.description).toBe("second");
     expect(await tokenWorks("faults-create-changed", outs.registrationAccessToken)).toBe(true);

@@ -176,7 +176,8 @@ describe("OidcClient against oidc-provider (any RFC 7591/7592 server)", () => {
     where = { registrationEndpoint: op.registrationEndpoint };
   });
   afterAll(async () => op?.stop());
-  beforeEach(async () => configureProvider({ initialAccessToken: op.initialAccessToken }));
+  // The stack's credentials belong to this server here: its origin is the stack's serverUrl.
+  beforeEach(async () => configureProvider({ serverUrl: op.issuer, initialAccessToken: op.initialAccessToken }));
 
   test("create, rotating updates, removal of a field, drift, gone, delete", async () => {
     const { id, outs: created } = await register({ ...where, client_name: "v0", redirect_uris: ["https://app.example.com/cb"], contacts: ["ops@example.com"] });
@@ -227,7 +228,7 @@ describe("OidcClient against oidc-provider (any RFC 7591/7592 server)", () => {
   });
 
   test("a wrong initial access token is explained", async () => {
-    await configureProvider({ initialAccessToken: "not-the-token" });
+    await configureProvider({ serverUrl: op.issuer, initialAccessToken: "not-the-token" });
     await expect(register({ ...where, redirect_uris: ["https://a.example/cb"] })).rejects.toThrow(/initial access token was rejected/);
   });
 });

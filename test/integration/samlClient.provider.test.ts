@@ -57,8 +57,10 @@ describe("SAML clients through saml2-entity-descriptor, managed through default"
 
   test("adopt takes over the client registered for the entityID; a create whose answer was lost is taken over with the recovery account", async () => {
     await configureProvider({ initialAccessToken: await realm.createInitialAccessToken({ count: 2, expiration: 600 }) });
-    const args = { serverUrl, realm: realm.name, entityDescriptor: descriptor };
+    // __owner is what the SamlClient class passes: the marker is written right after the create.
+    const args = { serverUrl, realm: realm.name, entityDescriptor: descriptor, __owner: "proj/dev/SamlClient/sp" };
     const first = await provider.create((await provider.check({}, args)).inputs);
+    expect((await realm.getClient(ENTITY_ID))?.attributes?.["pulumi-keycloak-registration.owner"]).toMatch(/^[0-9a-f]{64}$/);
     const token = (first.outs as SamlClientState).registrationAccessToken!;
 
     // Adopting needs no registration credentials, and keeps what Keycloak holds as the registered settings.
@@ -77,10 +79,13 @@ describe("SAML clients through saml2-entity-descriptor, managed through default"
     await expect(provider.create((await provider.check({}, args)).inputs)).rejects.toThrow(/clientId is already registered/);
     const recovery = await realm.createServiceAccount({ roles: ["manage-clients"] });
     await configureProvider({
-      initialAccessToken: await realm.createInitialAccessToken({ count: 1, expiration: 600 }),
+      initialAccessToken: await realm.createInitialAccessToken({ count: 2, expiration: 600 }),
       recoveryClientId: recovery.clientId,
       recoveryClientSecret: recovery.clientSecret,
     });
+    // Another resource (another marker) is refused, and the token the stack holds keeps working.
+    await expect(provider.create((await provider.check({}, { ...args, __owner: "other/dev/SamlClient/sp" })).inputs)).rejects.toThrow(/not taken over/);
+    expect((await provider.read(ENTITY_ID, outs)).props).toBeDefined();
     const takenOver = await provider.create((await provider.check({}, args)).inputs);
     const taken = takenOver.outs as SamlClientState;
     expect(taken.registrationAccessToken).not.toBe(token);

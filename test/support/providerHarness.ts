@@ -1,28 +1,36 @@
-import { keycloakClientProvider } from "../../provider/dynamic";
+import { keycloakClientProvider, oidcClientProvider, samlClientProvider } from "../../provider/dynamic";
 import { KeycloakClientState } from "../../provider/dynamic/clientDiff";
 import { startKeycloak, type KeycloakServer } from "../bed/keycloak";
 import { createTestRealm, type TestRealm } from "../bed/realm";
 
 export const provider = keycloakClientProvider as Required<typeof keycloakClientProvider>;
 
-/** Configures the provider as a stack would (`keycloak-registration:<key>`), with nothing from the environment. */
+/** The Keycloak this test file's realm lives on: the default `serverUrl` of configureProvider. */
+let bedServerUrl: string | undefined;
+
+/**
+ * Configures the three providers as a stack would (`keycloak-registration:<key>`), with nothing from
+ * the environment. `serverUrl` (which the stack-wide credentials are bound to) defaults to the
+ * Keycloak of realmForThisFile; pass it to bind them elsewhere, or `serverUrl: undefined` for none.
+ */
 export async function configureProvider(values: Record<string, string | undefined>): Promise<void> {
   for (const key of Object.keys(process.env)) if (key.startsWith("KEYCLOAK_REGISTRATION_")) delete process.env[key];
-  await provider.configure({
-    config: {
-      get: (key: string) => values[key.replace(/^keycloak-registration:/, "")],
-      require: (key: string) => {
-        const v = values[key.replace(/^keycloak-registration:/, "")];
-        if (v === undefined) throw new Error(`missing ${key}`);
-        return v;
-      },
+  const all: Record<string, string | undefined> = "serverUrl" in values ? values : { serverUrl: bedServerUrl, ...values };
+  const config = {
+    get: (key: string) => all[key.replace(/^keycloak-registration:/, "")],
+    require: (key: string) => {
+      const v = all[key.replace(/^keycloak-registration:/, "")];
+      if (v === undefined) throw new Error(`missing ${key}`);
+      return v;
     },
-  });
+  };
+  for (const p of [keycloakClientProvider, oidcClientProvider, samlClientProvider]) await p.configure({ config });
 }
 
 /** A realm of its own for one test file, on the bed's Keycloak. */
 export async function realmForThisFile(prefix: string): Promise<{ server: KeycloakServer; realm: TestRealm }> {
   const server = await startKeycloak();
+  bedServerUrl = server.url;
   const realm = await createTestRealm(server, `${prefix}-${Math.random().toString(36).slice(2, 8)}`);
   return { server, realm };
 }

@@ -1,0 +1,192 @@
+import { clientExists } from "../../registration/clientExistence";
+import { Connection, registrationUrl } from "../../registration/connection";
+import { RegistrationAccessTokenRejected, UntrustedRegistrationClientUri } from "../../registration/errors";
+import {
+  ClientMetadata,
+  ClientRegistration,
+  deleteOidcClient,
+  genericOidcEndpoint,
+  keycloakOidcEndpoint,
+  OidcRegistrationEndpoint,
+  readOidcClient,
+  registerOidcClient,
+  updateOidcClient,
+} from "../../registration/oidcEndpoint";
+import { OidcClientInputs, oidcClientArgsSchema } from "../../schema/oidcClient";
+import { BaseInputs, ClientKind, Env, WrittenButRefused } from "../lifecycle";
+import { diffOidcClient, observeOidc, oidcMetadataBody, OidcClientState, OidcMetadata } from "../oidcDiff";
+import { originOf } from "../settings";
+
+type Inputs = OidcClientInputs & BaseInputs;
+
+/** Where a client is registered: Keycloak (serverUrl + realm) or any RFC 7591 server (registrationEndpoint). */
+type Where = Pick<OidcClientState, "serverUrl" | "realm" | "registrationEndpoint">;
+
+function whereOf(s: Where): Where {
+  return s.registrationEndpoint !== undefined ? { registrationEndpoint: s.registrationEndpoint } : { serverUrl: s.serverUrl, realm: s.realm };
+}
+
+/** The Keycloak connection, when the client lives in Keycloak; only then may Keycloak-specific requests be made. */
+function keycloakOf(env: Env, s: Where): Connection | undefined {
+  return s.registrationEndpoint === undefined && s.serverUrl !== undefined && s.realm !== undefined
+    ? { serverUrl: s.serverUrl, realm: s.realm, transport: env.settings.transport }
+    : undefined;
+}
+
+function endpointOf(env: Env, s: Where): OidcRegistrationEndpoint {
+  const keycloak = keycloakOf(env, s);
+  return keycloak ? keycloakOidcEndpoint(keycloak) : genericOidcEndpoint(s.registrationEndpoint ?? "", env.settings.transport);
+}
+
+/**
+ * The management URL a token may be sent to. On Keycloak it is always Keycloak's own endpoint under
+ * `serverUrl`: Keycloak names it after its configured public hostname, which can differ from the URL a
+ * pipeline reaches it by. Elsewhere it is the server's registration_client_uri, but only on the
+ * registration endpoint's origin (same scheme, host and port): a token never follows a server to
+ * another host, and never downgrades to http.
+ */
+function pinnedUri(env: Env, where: Where, clientId: string, named: string | undefined): string {
+  const keycloak = keycloakOf(env, where);
+  if (keycloak) return registrationUrl(keycloak, "openid-connect", clientId);
+  const endpoint = where.registrationEndpoint ?? "";
+  if (named !== undefined && originOf(named) !== undefined && originOf(named) === originOf(endpoint)) return named;
+  throw new UntrustedRegistrationClientUri(
+    "untrusted-registration-client-uri",
+    { operation: "manage", serverUrl: endpoint, realm: "", clientId },
+    `the server named ${named === undefined ? "no registration_client_uri" : `registration_client_uri ${JSON.stringify(redactedUrl(named))}`}, which is not on the registration endpoint's origin ${originOf(endpoint) ?? endpoint}; the registration access token is never sent to another host or over http`,
+    "Check registrationEndpoint (it must be the server that manages the client) and the server's configuration of its public URL. If the server registered a client anyway, remove it there: no token was sent to the URL it named",
+  );
+}
+
+/** A URL fit for a message: no query, no credentials. */
+function redactedUrl(url: string): string {
+  if (!URL.canParse(url)) return url.slice(0, 200);
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
+function registrationOf(env: Env, state: OidcClientState): ClientRegistration {
+  return {
+    registrationClientUri: pinnedUri(env, state, state.client_id, state.registration_client_uri),
+    registrationAccessToken: state.registration_access_token,
+    clientId: state.client_id,
+  };
+}
+
+/** Outputs from the server's answer: identity, the newest token and URI, the secret and the server's view of declared metadata. */
+function stateFrom(metadata: ClientMetadata, declared: OidcMetadata, where: Where, uri: string, previous?: OidcClientState): OidcClientState {
+  const view = observeOidc(metadata, declared);
+  const isPublic = (metadata.token_endpoint_auth_method ?? declared.token_endpoint_auth_method) === "none";
+  const expiresAt = metadata.client_secret_expires_at ?? previous?.client_secret_expires_at;
+  return {
+    ...view,
+    ...whereOf(where),
+    client_id: String(metadata.client_id ?? previous?.client_id),
+    ...(isPublic ? {} : { client_secret: metadata.client_secret ?? previous?.client_secret }),
+    ...(expiresAt === undefined || isPublic ? {} : { client_secret_expires_at: expiresAt }),
+    // A server that does not rotate answers without a token (or with the same one): keep the newest.
+    registration_access_token: metadata.registration_access_token ?? previous?.registration_access_token ?? "",
+    registration_client_uri: uri,
+  };
+}
+
+/** The state after a write, with the URI the answer names pinned; a URI moved off-origin keeps the last good one and is reported. */
+function acceptAnswer(env: Env, answer: ClientMetadata, declared: OidcMetadata, where: Where, previous: OidcClientState): OidcClientState {
+  const clientId = String(answer.client_id ?? previous.client_id);
+  try {
+    return stateFrom(answer, declared, where, pinnedUri(env, where, clientId, answer.registration_client_uri ?? previous.registration_client_uri), previous);
+  } catch (e) {
+    throw new WrittenButRefused(stateFrom(answer, declared, where, previous.registration_client_uri, previous), e as Error);
+  }
+}
+
+/**
+ * An OAuth/OpenID Connect client through RFC 7591 registration and RFC 7592 management, on Keycloak's
+ * `openid-connect` provider or any other server.
+ */
+export const oidcClientKind: ClientKind<Inputs, OidcClientState> = {
+  name: "OidcClient",
+  schema: oidcClientArgsSchema,
+  unknownReplaces: ["serverUrl", "realm", "registrationEndpoint", "client_id"],
+  locate: (env, s) => ({ origin: originOf(s.registrationEndpoint ?? s.serverUrl), keycloak: keycloakOf(env, s) }),
+
+  credentialsProblem(inputs, credentials) {
+    if (credentials.kind === "serviceAccount" && inputs.registrationEndpoint !== undefined) {
+      return "a service account fetches its token from a Keycloak realm, so it cannot register at registrationEndpoint: give the resource auth.initialAccessToken or auth.bearerToken";
+    }
+    return undefined;
+  },
+
+  diff(olds, news) {
+    const d = diffOidcClient(olds, news);
+    return { changes: d.replaces.length > 0 || d.changed.length > 0 || d.removed.length > 0, replaces: d.replaces, deleteBeforeReplace: false };
+  },
+
+  // RFC 7591 metadata carries no ownership marker: a lost OIDC create is never taken over.
+  requestedClientId: () => undefined,
+
+  async register(env, inputs, auth) {
+    const endpoint = endpointOf(env, inputs);
+    // An initial access token or a bearer token is just a bearer token to any RFC 7591 server.
+    const created = await registerOidcClient(endpoint, auth, oidcMetadataBody(inputs));
+    const uri = pinnedUri(env, inputs, created.clientId, created.registrationClientUri);
+    if (inputs.client_id !== undefined && created.clientId !== inputs.client_id) {
+      // A server that assigns its own identifier would otherwise make every later preview a replacement.
+      await deleteOidcClient(endpoint, { ...created, registrationClientUri: uri });
+      throw new Error(
+        `the server at ${endpoint.url} ignored the requested client_id "${inputs.client_id}" and assigned its own; the client it created was deleted again. Leave client_id out and read the assigned one from the client_id output`,
+      );
+    }
+    return stateFrom(created, inputs, inputs, uri);
+  },
+
+  async adopt(env, inputs, token) {
+    const given = inputs.adopt as { registrationAccessToken: string; registrationClientUri?: string; clientId?: string };
+    const endpoint = endpointOf(env, inputs);
+    const keycloak = keycloakOf(env, inputs);
+    const clientId = given.clientId ?? (given.registrationClientUri ? decodeURIComponent(new URL(given.registrationClientUri).pathname.split("/").pop() ?? "") : "");
+    const uri = pinnedUri(env, inputs, clientId, given.registrationClientUri);
+    const reg: ClientRegistration = { registrationClientUri: uri, registrationAccessToken: token, clientId };
+    let current: ClientMetadata | undefined;
+    try {
+      current = await readOidcClient(endpoint, reg);
+    } catch (e) {
+      // Keycloak answers a deleted client with 401, as it does a dead token: ask the realm which.
+      if (!(e instanceof RegistrationAccessTokenRejected && keycloak && clientId !== "" && !(await clientExists(keycloak, clientId)))) throw e;
+    }
+    if (!current) throw new Error(`cannot adopt the client at ${uri}: the server says it does not exist. Remove \`adopt\` to register a new client instead`);
+    const baseline = stateFrom({ ...current, registration_access_token: current.registration_access_token ?? token }, inputs, inputs, pinnedUri(env, inputs, String(current.client_id ?? clientId), current.registration_client_uri ?? uri));
+    const d = diffOidcClient(baseline, inputs);
+    if (d.replaces.length > 0) throw new Error(`cannot adopt the client at ${uri}: its client_id is "${baseline.client_id}", not the declared "${inputs.client_id}"`);
+    if (d.changed.length === 0) return baseline;
+    const { client_id: _clientId, ...metadata } = oidcMetadataBody(inputs);
+    return acceptAnswer(env, await updateOidcClient(endpoint, registrationOf(env, baseline), metadata), inputs, inputs, baseline);
+  },
+
+  async read(env, state, token) {
+    const metadata = await readOidcClient(endpointOf(env, state), { ...registrationOf(env, state), registrationAccessToken: token });
+    if (!metadata) return undefined;
+    // Keycloak re-signs the token on a read (with the realm's current key): the answer's is the newest.
+    return acceptAnswer(env, metadata, state, state, state);
+  },
+
+  async update(env, olds, news, token) {
+    const { client_id: _clientId, ...metadata } = oidcMetadataBody(news);
+    const answer = await updateOidcClient(endpointOf(env, news), { ...registrationOf(env, olds), registrationAccessToken: token }, metadata);
+    return acceptAnswer(env, answer, news, news, olds);
+  },
+
+  async remove(env, state, token) {
+    return (await deleteOidcClient(endpointOf(env, state), { ...registrationOf(env, state), registrationAccessToken: token })) === "deleted" ? "deleted" : "gone";
+  },
+
+  // RFC 7592: a server answers a client it no longer has with 401. Only the server's own OAuth error
+  // (not a proxy's page) counts, and only where dropping the client is the answer (read, delete).
+  rejectionMeansGone: (_state, e, operation) => operation !== "update" && e.status === 401 && e.serverError !== undefined,
+
+  idOf: (s) => s.client_id,
+  clientIdOf: (s) => s.client_id,
+  tokenOf: (s) => s.registration_access_token,
+  withToken: (s, token) => ({ ...s, registration_access_token: token }),
+  goneOnUpdate: (id, s) => `client "${id}" no longer exists at ${s.registrationEndpoint ?? s.serverUrl}: run \`pulumi refresh\` to drop it from the stack, then \`pulumi up\` registers it again`,
+};

@@ -1,0 +1,313 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { clientExists } from "../registration/clientExistence";
+import { Connection } from "../registration/connection";
+import { BearerToken, bearerFor, CreateCredentials } from "../registration/credentials";
+import { ClientIdInUse, ClientOwnedElsewhere, RegistrationAccessTokenRejected, RegistrationError } from "../registration/errors";
+import { ExistingClient, findClient, issueRegistrationAccessToken, RecoveryCredentials } from "../registration/recovery";
+import { redact, registerSecret } from "../registration/redact";
+import { Auth } from "../schema/connection";
+import { problemsFrom } from "../schema/issues";
+import { OWNER_ATTRIBUTE, OWNER_KEY, ownerMarker } from "./ownership";
+import { credentialsFor, ProviderSettings, recoveryFor, settingsFromConfig } from "./settings";
+import { containsUnknown, withoutUnknowns } from "./unknowns";
+
+/**
+ * The one lifecycle of the three client kinds: configure, check, diff, create (register, adopt, or take
+ * over a lost create), read, update and delete, with token recovery, "gone" handling, partial state
+ * and the error boundary written once. Each kind supplies its schema, diff and endpoint calls
+ * ({@link ClientKind}); the Pulumi dynamic provider and any other front door call {@link clientProvider}.
+ */
+
+export const PROVIDER_KEY = "__provider";
+
+/** Inputs every kind shares, besides its own fields. */
+export interface BaseInputs {
+  auth?: Auth;
+  adopt?: { registrationAccessToken: string };
+  [PROVIDER_KEY]?: string;
+  [OWNER_KEY]?: string;
+}
+
+/** Where a client lives: the origin credentials are bound to and, on Keycloak, the realm's connection. */
+export interface Location {
+  origin: string | undefined;
+  keycloak?: Connection;
+}
+
+/** What a kind's calls get: the provider's settings, passed in (there is no module-wide state). */
+export interface Env {
+  settings: ProviderSettings;
+}
+
+export interface ClientKind<I extends BaseInputs, S extends object> {
+  name: "KeycloakClient" | "OidcClient" | "SamlClient";
+  schema: z.ZodType<Omit<I, typeof PROVIDER_KEY | typeof OWNER_KEY>>;
+  /** Inputs whose unknown value (a preview of a dependent resource) may mean a replacement. */
+  unknownReplaces: readonly string[];
+  locate(env: Env, s: I | S): Location;
+  /** A problem with registering under these credentials, beyond having none. */
+  credentialsProblem?(inputs: I, credentials: CreateCredentials): string | undefined;
+  diff(olds: S, news: I): pulumi.dynamic.DiffResult;
+  /** The clientId a create asks for; with it, a lost create can be taken over (see `takeOver`). */
+  requestedClientId(inputs: I): string | undefined;
+  /** Whether an existing client of that clientId could be this resource's (checked before any token is minted). */
+  takeoverProblem?(inputs: I, existing: ExistingClient): string | undefined;
+  /** The registering POST. `marker` is the ownership marker to write, when the kind can write it in the create. */
+  register(env: Env, inputs: I, auth: BearerToken, marker: string | undefined): Promise<S>;
+  /** Brings an existing client to the declaration with the given token. */
+  adopt(env: Env, inputs: I, registrationAccessToken: string): Promise<S>;
+  /**
+   * Steps after a successful create or adoption (read-back, marker, adapter config). The state is
+   * already written: a failure here is checkpointed as partial state.
+   */
+  afterCreate?(env: Env, inputs: I, state: S, opts: { registered: boolean; marker: string | undefined }, saved: (s: S) => void): Promise<S>;
+  /** The server's view, or undefined when the server says the client is gone. */
+  read(env: Env, state: S, token: string): Promise<S | undefined>;
+  update(env: Env, olds: S, news: I, token: string): Promise<S>;
+  /** Steps after a successful update (adapter config); failures are checkpointed as partial state. */
+  afterUpdate?(env: Env, news: I, state: S): Promise<S>;
+  /** "deleted", or "gone" when the server says the client no longer exists. */
+  remove(env: Env, state: S, token: string): Promise<"deleted" | "gone">;
+  /** After a rejected token: whether the server's answer proves the client gone (servers without an existence probe). */
+  rejectionMeansGone?(state: S, e: RegistrationAccessTokenRejected, operation: "read" | "update" | "delete"): boolean;
+  idOf(s: S): string;
+  clientIdOf(s: S): string;
+  internalIdOf?(s: S): string | undefined;
+  tokenOf(s: S): string | undefined;
+  withToken(s: S, token: string): S;
+  /** The message when an update finds the client gone. */
+  goneOnUpdate(id: string, state: S): string;
+}
+
+/**
+ * An error after a write succeeded: the engine stores `properties` (the newest token, what was
+ * created) as the resource's state (ErrorResourceInitFailed), so nothing registered is orphaned and no
+ * rotated token is lost. The properties must carry `__provider` for later operations.
+ */
+export class PartialWrite extends Error {
+  readonly id: string;
+  readonly properties: Record<string, unknown>;
+  readonly reasons: string[];
+  override readonly cause: unknown;
+  constructor(id: string, properties: Record<string, unknown>, message: string, cause: unknown) {
+    super(message);
+    this.name = "PartialWrite";
+    this.id = id;
+    this.properties = properties;
+    this.reasons = [message];
+    this.cause = cause;
+  }
+}
+
+/**
+ * Thrown by a kind when its write succeeded but the answer cannot be accepted as it is (for example a
+ * registration_client_uri on another origin): `state` is what must be kept, `error` what to report.
+ */
+export class WrittenButRefused<S> extends Error {
+  constructor(
+    readonly state: S,
+    readonly error: Error,
+  ) {
+    super(error.message);
+    this.name = "WrittenButRefused";
+  }
+}
+
+/** Errors cross into Pulumi's output: only our own, token-free messages go through. */
+export function surfaced(e: unknown): Error {
+  if (e instanceof RegistrationError || e instanceof PartialWrite) return e;
+  return new Error(redact(e instanceof Error ? e.message : String(e)));
+}
+
+function registerInputSecrets(inputs: BaseInputs): void {
+  const auth = inputs.auth;
+  for (const s of [auth?.initialAccessToken, auth?.bearerToken, auth?.serviceAccount?.clientSecret, inputs.adopt?.registrationAccessToken]) registerSecret(s);
+}
+
+type Outcome<T> = { gone: true } | { gone: false; value: T; token: string };
+
+/** Builds the dynamic provider of one kind. Its settings come from `configure` (or `initial`, for tests). */
+export function clientProvider<I extends BaseInputs, S extends object>(
+  kind: ClientKind<I, S>,
+  initial?: ProviderSettings,
+): Required<pulumi.dynamic.ResourceProvider<I, S>> {
+  const env: Env = { settings: initial ?? settingsFromConfig(undefined) };
+
+  /** Runs `op` with the stored token; on rejection tells "gone" from "lost token" and recovers a lost one. */
+  async function withToken<T>(state: S, operation: "read" | "update" | "delete", op: (token: string) => Promise<T>): Promise<Outcome<T>> {
+    const stored = kind.tokenOf(state) ?? "";
+    try {
+      return { gone: false, value: await op(stored), token: stored };
+    } catch (e) {
+      if (!(e instanceof RegistrationAccessTokenRejected)) throw e;
+      const where = kind.locate(env, state);
+      if (!where.keycloak) {
+        if (kind.rejectionMeansGone?.(state, e, operation)) return { gone: true };
+        throw e;
+      }
+      // Keycloak answers a dead token and a deleted client alike: its authorization endpoint tells them apart.
+      if (!(await clientExists(where.keycloak, kind.clientIdOf(state)))) return { gone: true };
+      const recovery = recoveryFor(env.settings, where.origin);
+      if (!recovery) throw e;
+      const existing = await findClient(where.keycloak, recovery, kind.clientIdOf(state));
+      const known = kind.internalIdOf?.(state);
+      // Another client under the same clientId (ours was deleted, someone registered it again) is not ours.
+      if (!existing || (known !== undefined && existing.id !== known)) return { gone: true };
+      const fresh = await issueRegistrationAccessToken(where.keycloak, recovery, { clientId: existing.clientId, internalId: existing.id });
+      return { gone: false, value: await op(fresh), token: fresh };
+    }
+  }
+
+  /** The partial state for an error after a write: the newest state plus the serialized provider. */
+  function partial(id: string, state: S, provider: string | undefined, what: string, e: unknown): PartialWrite {
+    const cause = surfaced(e);
+    return new PartialWrite(
+      id,
+      { ...(state as object), [PROVIDER_KEY]: provider },
+      `${kind.name} "${id}": ${what}, but the next step failed: ${cause.message}. The client and its newest registration access token are saved in the stack; run \`pulumi up\` again`,
+      cause,
+    );
+  }
+
+  async function finishCreate(inputs: I, state: S, opts: { registered: boolean; marker: string | undefined }): Promise<{ id: string; outs: S }> {
+    let latest = state;
+    try {
+      if (kind.afterCreate) latest = await kind.afterCreate(env, inputs, state, opts, (s) => (latest = s));
+      return { id: kind.idOf(latest), outs: latest };
+    } catch (e) {
+      throw partial(kind.idOf(latest), latest, inputs[PROVIDER_KEY], opts.registered ? "the client was registered" : "the client was adopted", e);
+    }
+  }
+
+  /**
+   * A create answered "Client Identifier in use": when the client is this resource's own lost create
+   * (its ownership marker matches) and a recovery account serves this server, mint a token and adopt
+   * it. Anything else is refused before any token is minted.
+   */
+  async function takeOver(inputs: I, clientId: string, inUse: ClientIdInUse, marker: string | undefined): Promise<{ id: string; outs: S }> {
+    const where = kind.locate(env, inputs);
+    const recovery: RecoveryCredentials | undefined = where.keycloak ? recoveryFor(env.settings, where.origin) : undefined;
+    if (!where.keycloak || !recovery) throw inUse;
+    const existing = await findClient(where.keycloak, recovery, clientId);
+    if (!existing) throw inUse;
+    const theirs = existing.attributes?.[OWNER_ATTRIBUTE];
+    const ctx = { operation: "register", serverUrl: where.keycloak.serverUrl, realm: where.keycloak.realm, clientId };
+    if (!marker || theirs !== marker) {
+      throw new ClientOwnedElsewhere(
+        "client-owned-elsewhere",
+        ctx,
+        theirs
+          ? "the clientId is already registered by another stack or resource (its ownership marker is not this resource's), so it is not taken over"
+          : "the clientId is already registered, and not by this resource (it carries no ownership marker of this stack), so it is not taken over",
+        "Choose another clientId; or, if this stack should manage that client, adopt it explicitly with `adopt: { registrationAccessToken }` (see the README, Import); nothing was changed on the existing client",
+      );
+    }
+    const problem = kind.takeoverProblem?.(inputs, existing);
+    if (problem) throw new ClientOwnedElsewhere("client-owned-elsewhere", ctx, problem, "Choose another clientId, or adopt it with the resource kind that matches it");
+    const token = await issueRegistrationAccessToken(where.keycloak, recovery, { clientId, internalId: existing.id });
+    return finishCreate(inputs, await kind.adopt(env, inputs, token), { registered: false, marker });
+  }
+
+  return {
+    async configure(req) {
+      env.settings = settingsFromConfig(req.config);
+    },
+
+    /**
+     * Validates with the kind's schema (problems name the field) and, for a new resource, makes sure it
+     * can be registered with credentials bound to its server — both before any request is sent.
+     * Unknown values (previews of dependent resources) are left for the next check.
+     */
+    async check(olds, news) {
+      const { [PROVIDER_KEY]: provider, [OWNER_KEY]: owner, ...args } = news as BaseInputs & Record<string, unknown>;
+      const parsed = kind.schema.safeParse(withoutUnknowns(args));
+      if (!parsed.success) return { failures: problemsFrom(kind.schema, parsed.error) };
+      const inputs = { ...(parsed.data as object), [PROVIDER_KEY]: provider, ...(owner === undefined ? {} : { [OWNER_KEY]: owner }) } as I;
+      registerInputSecrets(inputs);
+      const creating = !olds || Object.keys(olds).length === 0;
+      if (creating && !inputs.adopt && !containsUnknown(args)) {
+        const choice = credentialsFor(env.settings, inputs.auth, kind.locate(env, inputs).origin);
+        const problem = "problem" in choice ? choice.problem : kind.credentialsProblem?.(inputs, choice.credentials);
+        if (problem) return { failures: [{ property: "auth", reason: problem }] };
+      }
+      return { inputs: containsUnknown(args) ? news : inputs };
+    },
+
+    async diff(id, olds, news) {
+      if (containsUnknown(news)) {
+        return { changes: true, replaces: kind.unknownReplaces.filter((k) => containsUnknown((news as Record<string, unknown>)[k])) };
+      }
+      return kind.diff(olds, news);
+    },
+
+    async create(inputs) {
+      registerInputSecrets(inputs);
+      const marker = ownerMarker(inputs[OWNER_KEY]);
+      let state: S;
+      try {
+        if (inputs.adopt) {
+          state = await kind.adopt(env, inputs, inputs.adopt.registrationAccessToken);
+        } else {
+          const where = kind.locate(env, inputs);
+          const choice = credentialsFor(env.settings, inputs.auth, where.origin);
+          const problem = "problem" in choice ? choice.problem : kind.credentialsProblem?.(inputs, choice.credentials);
+          if ("problem" in choice || problem) throw new Error(`${kind.name}: ${problem}`);
+          // A stack service account fetches its token from the configured server; a resource's own from the resource's.
+          const tokenServer = choice.fromStack ? env.settings.serverUrl! : (where.keycloak?.serverUrl ?? where.origin ?? "");
+          const realm = where.keycloak?.realm ?? "";
+          const auth = await bearerFor({ serverUrl: tokenServer, realm, transport: env.settings.transport }, choice.credentials);
+          try {
+            state = await kind.register(env, inputs, auth, marker);
+          } catch (e) {
+            const clientId = kind.requestedClientId(inputs);
+            if (e instanceof ClientIdInUse && clientId !== undefined) return await takeOver(inputs, clientId, e, marker);
+            throw e;
+          }
+        }
+      } catch (e) {
+        if (e instanceof WrittenButRefused) throw partial(kind.idOf(e.state as S), e.state as S, inputs[PROVIDER_KEY], "the client was registered", e.error);
+        throw surfaced(e);
+      }
+      return finishCreate(inputs, state, { registered: !inputs.adopt, marker });
+    },
+
+    async read(id, props) {
+      if (!props || !kind.tokenOf(props)) throw new Error(`cannot read ${kind.name} "${id}": the stack holds no registration access token for it`);
+      try {
+        const outcome = await withToken(props, "read", (token) => kind.read(env, kind.withToken(props, token), token));
+        if (outcome.gone || !outcome.value) return {};
+        return { id, props: outcome.value };
+      } catch (e) {
+        throw surfaced(e);
+      }
+    },
+
+    async update(id, olds, news) {
+      let written: S;
+      try {
+        const outcome = await withToken(olds, "update", (token) => kind.update(env, kind.withToken(olds, token), news, token));
+        if (outcome.gone) throw new Error(kind.goneOnUpdate(id, olds));
+        written = outcome.value;
+      } catch (e) {
+        if (e instanceof WrittenButRefused) throw partial(id, e.state as S, news[PROVIDER_KEY], "the client was updated", e.error);
+        throw surfaced(e);
+      }
+      if (!kind.afterUpdate) return { outs: written };
+      try {
+        return { outs: await kind.afterUpdate(env, news, written) };
+      } catch (e) {
+        throw partial(id, written, news[PROVIDER_KEY], "the client was updated", e);
+      }
+    },
+
+    async delete(id, props) {
+      try {
+        // A client already gone counts as deleted.
+        await withToken(props, "delete", (token) => kind.remove(env, kind.withToken(props, token), token));
+      } catch (e) {
+        throw surfaced(e);
+      }
+    },
+  };
+}
