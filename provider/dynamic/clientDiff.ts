@@ -1,6 +1,17 @@
 import type { ClientRepresentation } from "../registration/defaultEndpoint";
-import { CLIENT_FIELDS, ClientField, KeycloakClientInputs, ProtocolMapper, REPLACE_FIELDS, SET_FIELDS } from "../schema/keycloakClient";
+import {
+  ATTRIBUTE_FIELDS,
+  AttributeField,
+  CLIENT_FIELDS,
+  ClientField,
+  JWKS_SWITCH,
+  KeycloakClientInputs,
+  ProtocolMapper,
+  REPLACE_FIELDS,
+  SET_FIELDS,
+} from "../schema/keycloakClient";
 import { canonical, declaredKeysMatch, sortedSet } from "./compare";
+import { acceptOverrides, keptOverrides, OverrideRecord, overridesBetween, ServerOverride } from "./overrides";
 
 /** The client fields a program declares (a subset of ClientRepresentation). */
 export type ClientFields = Partial<Pick<KeycloakClientInputs, ClientField>>;
@@ -16,13 +27,74 @@ export interface KeycloakClientState extends ClientFields {
   clientSecret?: string;
   /** keycloak.json, with `fetchAdapterConfig` (see adapterConfig.ts). */
   adapterConfig?: string;
+  /** With Keycloak's client secret rotation: when the current secret expires (seconds since the epoch). */
+  clientSecretExpiresAt?: number;
+  /** With Keycloak's client secret rotation: when the rotated-out secret, still accepted until then, expires. */
+  rotatedClientSecretExpiresAt?: number;
+  /** Declared values Keycloak refused to keep (a client policy enforces another): see `overridesOf`. */
+  serverOverrides?: OverrideRecord;
+}
+
+function isAttributeField(field: string): field is AttributeField {
+  return Object.prototype.hasOwnProperty.call(ATTRIBUTE_FIELDS, field);
+}
+
+const BOOLEAN_ATTRIBUTE_FIELDS = new Set<ClientField>([
+  "tlsClientCertificateBoundAccessTokens",
+  "dpopBoundAccessTokens",
+  "requirePushedAuthorizationRequests",
+  "backchannelLogoutSessionRequired",
+  "backchannelLogoutRevokeOfflineTokens",
+]);
+
+/** The client attributes a typed field is stored in. */
+function attributesOf(field: AttributeField, value: unknown): Record<string, string> {
+  const attributes: Record<string, string> = {
+    [ATTRIBUTE_FIELDS[field]]: field === "jwks" ? JSON.stringify(value) : String(value),
+  };
+  if (field === "jwks" || field === "jwksUrl") attributes[JWKS_SWITCH[field]] = "true";
+  return attributes;
+}
+
+/** What removing a typed field sends: an empty value removes an attribute; the JWKS switch goes off. */
+function resetAttributesOf(field: AttributeField): Record<string, string> {
+  const attributes: Record<string, string> = { [ATTRIBUTE_FIELDS[field]]: "" };
+  if (field === "jwks" || field === "jwksUrl") attributes[JWKS_SWITCH[field]] = "false";
+  return attributes;
+}
+
+/** A typed field as Keycloak holds it in the client's attributes; undefined when it holds none. */
+function observedAttributeField(field: AttributeField, attributes: Record<string, unknown>): unknown {
+  if ((field === "jwks" || field === "jwksUrl") && attributes[JWKS_SWITCH[field]] !== "true") return undefined;
+  const raw = attributes[ATTRIBUTE_FIELDS[field]];
+  if (typeof raw !== "string" || raw === "") return undefined;
+  if (BOOLEAN_ATTRIBUTE_FIELDS.has(field)) return raw === "true" ? true : raw === "false" ? false : raw;
+  if (field === "jwks") {
+    // Keycloak keeps the text it was sent (or pretty-prints it): compare the key set, not the text.
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}
+
+/** The typed fields' attributes of a declaration. */
+function typedAttributes(news: ClientFields): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const field of declaredFields(news as Record<string, unknown>)) {
+    if (isAttributeField(field)) Object.assign(attributes, attributesOf(field, news[field]));
+  }
+  return attributes;
 }
 
 /**
  * The value a field returns to when a program stops declaring it: what a newly registered client
  * with the same declaration gets. Keycloak's PUT keeps any field it is not sent, so removal has to be
  * an explicit reset. Keycloak's defaults depend on whether `protocol` is sent (its OIDC defaults make a
- * client public with direct access grants). Scope lists have no such default (the realm decides), so
+ * client public with direct access grants). Scope lists have no such default (the realm decides), nor
+ * has `clientAuthenticatorType` (a realm's secure-client-authenticator executor picks its own), so
  * removing them leaves them as they are.
  */
 export function resetValue(field: ClientField, news: ClientFields): unknown {
@@ -53,7 +125,8 @@ export function resetValue(field: ClientField, news: ClientFields): unknown {
     case "frontchannelLogout":
       return false;
     default:
-      return undefined;
+      // A typed attribute field is reset by removing its attribute (see resetAttributesOf).
+      return isAttributeField(field) ? "" : undefined;
   }
 }
 
@@ -93,6 +166,11 @@ export function fieldSatisfied(field: ClientField, declared: unknown, observed: 
 export function observe(server: ClientRepresentation, declared: ClientFields): ClientFields {
   const view: Record<string, unknown> = {};
   for (const field of declaredFields(declared as Record<string, unknown>)) {
+    if (isAttributeField(field)) {
+      const value = observedAttributeField(field, (server.attributes ?? {}) as Record<string, unknown>);
+      if (value !== undefined) view[field] = value;
+      continue;
+    }
     const value: unknown = server[field];
     switch (field) {
       case "attributes":
@@ -145,8 +223,13 @@ export interface ClientDiff {
   deleteBeforeReplace: boolean;
 }
 
-/** Pure comparison of the stored state with a program's new inputs. No network, no Pulumi. */
-export function diffClient(olds: KeycloakClientState, news: KeycloakClientInputs): ClientDiff {
+/**
+ * Pure comparison of the stored state with a program's new inputs. No network, no Pulumi. A declared
+ * value Keycloak refused to keep (recorded in `olds.serverOverrides`) is no change while the program
+ * still declares it and the server still holds what it enforced: an update could not change it.
+ */
+export function diffClient(olds: KeycloakClientState, declared: KeycloakClientInputs): ClientDiff {
+  const news = acceptOverrides(declared, olds, olds.serverOverrides, (f, want, have) => fieldSatisfied(f as ClientField, want, have, declared.protocol));
   const replaces: string[] = [];
   if (olds.serverUrl !== news.serverUrl) replaces.push("serverUrl");
   if (olds.realm !== news.realm) replaces.push("realm");
@@ -178,12 +261,15 @@ export function diffClient(olds: KeycloakClientState, news: KeycloakClientInputs
 export function createBody(news: KeycloakClientInputs): ClientRepresentation {
   const body: Record<string, unknown> = {};
   for (const field of declaredFields(news as Record<string, unknown>)) {
+    if (isAttributeField(field)) continue; // sent in `attributes`, below
     if (field === "extra") Object.assign(body, news.extra);
     else if (field === "protocolMappers") {
       // Keycloak matches mappers on protocol and name: an update without `protocol` would duplicate them.
       body.protocolMappers = news.protocolMappers!.map((m) => ({ ...m, protocol: m.protocol ?? news.protocol ?? "openid-connect", config: m.config ?? {} }));
     } else body[field] = news[field];
   }
+  const typed = typedAttributes(news);
+  if (Object.keys(typed).length > 0) body.attributes = { ...((body.attributes as Record<string, string> | undefined) ?? {}), ...typed };
   return body as ClientRepresentation;
 }
 
@@ -194,9 +280,11 @@ export function createBody(news: KeycloakClientInputs): ClientRepresentation {
 export function updateBody(olds: KeycloakClientState, news: KeycloakClientInputs, currentScopes?: ClientScopes): ClientRepresentation {
   const body: Record<string, unknown> = createBody(news);
   const { removed } = diffClient(olds, news);
+  const resets: Record<string, string> = {};
   for (const field of removed) {
     // An empty value makes Keycloak remove the attribute.
-    if (field === "attributes") body.attributes = Object.fromEntries(Object.keys(olds.attributes ?? {}).map((k) => [k, ""]));
+    if (field === "attributes") Object.assign(resets, Object.fromEntries(Object.keys(olds.attributes ?? {}).map((k) => [k, ""])));
+    else if (isAttributeField(field)) Object.assign(resets, resetAttributesOf(field));
     else body[field] = resetValue(field, news);
   }
   // Keycloak replaces both scope lists when either is sent: send the other one as it stands.
@@ -205,9 +293,97 @@ export function updateBody(olds: KeycloakClientState, news: KeycloakClientInputs
     else body.optionalClientScopes = currentScopes?.optionalClientScopes;
   }
   if (news.attributes && olds.attributes) {
-    const attributes = { ...(body.attributes as Record<string, string>) };
-    for (const k of Object.keys(olds.attributes)) if (!(k in news.attributes)) attributes[k] = "";
-    body.attributes = attributes;
+    for (const k of Object.keys(olds.attributes)) if (!(k in news.attributes)) resets[k] = "";
+  }
+  if (Object.keys(resets).length > 0) {
+    // A reset never undoes what the declaration sets: an attribute moved into a typed field stays.
+    const declaredAttributes = (body.attributes as Record<string, string> | undefined) ?? {};
+    body.attributes = { ...resets, ...declaredAttributes };
   }
   return body;
+}
+
+/**
+ * Declared values Keycloak's answer to a create or update does not hold: a client policy's executor
+ * (or a registration policy) changed them. Pure: compares the declaration with the server's view of
+ * the declared fields (see `observe`), naming each field as the program does (`consentRequired`,
+ * `attributes.pkce.code.challenge.method`) with the executor that most likely enforces it.
+ */
+export function overridesOf(declared: ClientFields, answered: ClientFields): ServerOverride[] {
+  const fields = declaredFields(declared as Record<string, unknown>).filter((f) => !REPLACE_FIELDS.has(f));
+  return overridesBetween(declared, answered, fields, ["attributes", "extra"], (f, want, have) => fieldSatisfied(f as ClientField, want, have, declared.protocol), likelyEnforcer);
+}
+
+/** What a read keeps of the override record: the entries the server still enforces (see keptOverrides). */
+export function keptClientOverrides(record: OverrideRecord | undefined, observed: ClientFields, protocol?: string): OverrideRecord | undefined {
+  return keptOverrides(record, observed, ["attributes", "extra"], (f, want, have) => fieldSatisfied(f as ClientField, want, have, protocol));
+}
+
+/** The executor (or registration policy) that most likely enforces a value, by field. */
+export function likelyEnforcer(field: string): string {
+  const name = field.startsWith("attributes.") ? field.slice("attributes.".length) : field;
+  const byAttribute = (Object.entries(ATTRIBUTE_FIELDS) as Array<[AttributeField, string]>).find(([, a]) => a === name)?.[0];
+  switch (byAttribute ?? name) {
+    case "consentRequired":
+      return 'the client-policy executor "consent-required" (auto-configure)';
+    case "fullScopeAllowed":
+      return 'the client-policy executor "full-scope-disabled" (auto-configure)';
+    case "clientAuthenticatorType":
+      return 'the client-policy executor "secure-client-authenticator"';
+    case "pkceCodeChallengeMethod":
+      return 'the client-policy executor "pkce-enforcer" (auto-configure)';
+    case "tlsClientCertificateBoundAccessTokens":
+      return 'the client-policy executor "holder-of-key-enforcer" (auto-configure)';
+    case "dpopBoundAccessTokens":
+      return 'the client-policy executor "dpop-bind-enforcer" (auto-configure)';
+    case "tlsClientAuthCaSubjectDn":
+      return 'the client-policy executor "tls-client-auth-ca-subject-dn"';
+    case "tokenEndpointAuthSigningAlg":
+    case "id.token.signed.response.alg":
+    case "user.info.response.signature.alg":
+    case "request.object.signature.alg":
+    case "authorization.signed.response.alg":
+      return 'the client-policy executor "secure-signature-algorithm"';
+    case "redirectUris":
+    case "webOrigins":
+    case "rootUrl":
+    case "baseUrl":
+    case "adminUrl":
+      return 'a client-URI executor ("secure-redirect-uris-enforcer", "secure-client-uris") or the Trusted Hosts registration policy';
+    default:
+      return "a client policy of the realm";
+  }
+}
+
+/**
+ * With Keycloak's client secret rotation (the `secret-rotation` executor, a preview feature in
+ * 26.7), the client's attributes say when the secret expires and until when the rotated-out one is
+ * still accepted (seconds since the epoch; Keycloak writes 0 for "never"). A confidential client
+ * without rotation has no expiry: 0, as RFC 7591's `client_secret_expires_at`.
+ */
+export function secretExpiryOf(rep: ClientRepresentation): Pick<KeycloakClientState, "clientSecretExpiresAt" | "rotatedClientSecretExpiresAt"> {
+  if (rep.publicClient === true || rep.bearerOnly === true) return {};
+  const attributes = (rep.attributes ?? {}) as Record<string, unknown>;
+  const seconds = (key: string): number | undefined => {
+    const n = typeof attributes[key] === "string" ? Number(attributes[key]) : Number.NaN;
+    return Number.isFinite(n) ? n : undefined;
+  };
+  const rotated = seconds("client.secret.rotated.expiration.time");
+  return { clientSecretExpiresAt: seconds("client.secret.expiration.time") ?? 0, ...(rotated === undefined ? {} : { rotatedClientSecretExpiresAt: rotated }) };
+}
+
+/**
+ * Whether a client's secret is under rotation. Keycloak 26.7 rotates it *after* building its answer to
+ * an update (measured: the PUT answer carries the old secret and times, a GET right after the new
+ * ones), so an update of such a client has to be followed by one read to learn the secret in use.
+ */
+export function secretRotates(rep: ClientRepresentation): boolean {
+  const expiry = ((rep.attributes ?? {}) as Record<string, unknown>)["client.secret.expiration.time"];
+  return typeof expiry === "string" && expiry !== "" && expiry !== "0";
+}
+
+/** The rotated-out secret Keycloak keeps in the attributes (plaintext): for the redactor, never for the state. */
+export function rotatedSecretOf(rep: ClientRepresentation): string | undefined {
+  const rotated = ((rep.attributes ?? {}) as Record<string, unknown>)["client.secret.rotated"];
+  return typeof rotated === "string" && rotated !== "" ? rotated : undefined;
 }

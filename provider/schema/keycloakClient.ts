@@ -1,7 +1,11 @@
 import { z } from "zod";
+import { httpUrl, jwsAlgorithm, publicJwks } from "./clientMetadata";
 import { authSchema, realmSchema, serverUrlSchema } from "./connection";
 
 const MAX_TEXT = 4096;
+
+/** Keycloak's client authenticators (provider ids), as `secure-client-authenticator` lists them in 26.7. */
+export const CLIENT_AUTHENTICATORS = ["client-secret", "client-jwt", "client-secret-jwt", "client-x509", "federated-jwt"] as const;
 const MAX_LIST = 1000;
 
 const text = (field: string, max = MAX_TEXT) =>
@@ -94,8 +98,45 @@ export const clientFieldsShape = {
   optionalClientScopes: nameList("optionalClientScopes").optional(),
   protocolMappers: z.array(protocolMapperSchema, { error: "protocolMappers must be a list of mappers" }).max(200).optional(),
   /**
+   * How a confidential client authenticates at the token endpoint: `client-secret` (Keycloak's
+   * default; OAuth `client_secret_basic`/`_post`), `client-jwt` (`private_key_jwt`: a JWT signed with
+   * a key from `jwks` or `jwksUrl`), `client-secret-jwt`, `client-x509` (`tls_client_auth`: mutual TLS,
+   * with `tlsClientAuthSubjectDn`) or `federated-jwt`.
+   */
+  clientAuthenticatorType: z
+    .enum(CLIENT_AUTHENTICATORS, { error: `clientAuthenticatorType must be one of: ${CLIENT_AUTHENTICATORS.map((a) => `"${a}"`).join(", ")}` })
+    .optional(),
+  /** URL of the client's JSON Web Key Set (its public keys, e.g. for `client-jwt`). Mutually exclusive with `jwks`. */
+  jwksUrl: httpUrl("jwksUrl").optional(),
+  /** The client's public keys by value, as a JSON Web Key Set. Mutually exclusive with `jwksUrl`. */
+  jwks: publicJwks("jwks").optional(),
+  /** The algorithm the client must sign its `client-jwt` assertions with, e.g. `PS256`. */
+  tokenEndpointAuthSigningAlg: jwsAlgorithm("tokenEndpointAuthSigningAlg").optional(),
+  /** `client-x509`: the subject DN the client's certificate must carry, e.g. `CN=app,O=Example`. */
+  tlsClientAuthSubjectDn: text("tlsClientAuthSubjectDn", 1024).min(1, "tlsClientAuthSubjectDn must not be empty").optional(),
+  /**
+   * `client-x509`: the subject DN of the CA that issued the client's certificate (trust anchor), in
+   * RFC 4514 order. Keycloak 26.7 authenticates without it but logs the configuration as deprecated;
+   * a realm's `tls-client-auth-ca-subject-dn` executor may set or enforce it.
+   */
+  tlsClientAuthCaSubjectDn: text("tlsClientAuthCaSubjectDn", 1024).min(1, "tlsClientAuthCaSubjectDn must not be empty").optional(),
+  /** RFC 8705: bind access tokens to the client's TLS certificate (holder of key). */
+  tlsClientCertificateBoundAccessTokens: flag("tlsClientCertificateBoundAccessTokens").optional(),
+  /** RFC 9449: bind access tokens to a DPoP proof key. */
+  dpopBoundAccessTokens: flag("dpopBoundAccessTokens").optional(),
+  /** RFC 9126: the client must push its authorization requests (PAR). */
+  requirePushedAuthorizationRequests: flag("requirePushedAuthorizationRequests").optional(),
+  /** RFC 7636: the PKCE code challenge method the client must use (`S256`; `plain` only for legacy clients). */
+  pkceCodeChallengeMethod: z.enum(["S256", "plain"], { error: 'pkceCodeChallengeMethod must be "S256" or "plain"' }).optional(),
+  /** OpenID Connect Back-Channel Logout: where Keycloak posts logout tokens. */
+  backchannelLogoutUrl: httpUrl("backchannelLogoutUrl").optional(),
+  /** Include the session id (`sid`) in logout tokens. */
+  backchannelLogoutSessionRequired: flag("backchannelLogoutSessionRequired").optional(),
+  /** Also revoke offline sessions on back-channel logout. */
+  backchannelLogoutRevokeOfflineTokens: flag("backchannelLogoutRevokeOfflineTokens").optional(),
+  /**
    * Escape hatch: any other ClientRepresentation field (e.g. `surrogateAuthRequired`,
-   * `alwaysDisplayInConsole`, `clientAuthenticatorType`, `authenticationFlowBindingOverrides`).
+   * `alwaysDisplayInConsole`, `authenticationFlowBindingOverrides`).
    * Sent as given and compared by value.
    */
   extra: z.record(z.string(), z.unknown(), { error: "extra must be a map of ClientRepresentation field names to values" }).optional(),
@@ -103,6 +144,33 @@ export const clientFieldsShape = {
 
 export const CLIENT_FIELDS = Object.keys(clientFieldsShape) as Array<keyof typeof clientFieldsShape>;
 export type ClientField = (typeof CLIENT_FIELDS)[number];
+
+/**
+ * Typed fields Keycloak keeps as client attributes, with the attribute each one is stored in (names
+ * from Keycloak 26.7's OIDCAdvancedConfigWrapper). Booleans are stored as "true"/"false", `jwks` as
+ * JSON; `jwks` and `jwksUrl` also set the switch that says which of the two Keycloak uses.
+ */
+export const ATTRIBUTE_FIELDS = {
+  jwksUrl: "jwks.url",
+  jwks: "jwks.string",
+  tokenEndpointAuthSigningAlg: "token.endpoint.auth.signing.alg",
+  tlsClientAuthSubjectDn: "x509.subjectdn",
+  tlsClientAuthCaSubjectDn: "x509.casubjectdn",
+  tlsClientCertificateBoundAccessTokens: "tls.client.certificate.bound.access.tokens",
+  dpopBoundAccessTokens: "dpop.bound.access.tokens",
+  requirePushedAuthorizationRequests: "require.pushed.authorization.requests",
+  pkceCodeChallengeMethod: "pkce.code.challenge.method",
+  backchannelLogoutUrl: "backchannel.logout.url",
+  backchannelLogoutSessionRequired: "backchannel.logout.session.required",
+  backchannelLogoutRevokeOfflineTokens: "backchannel.logout.revoke.offline.tokens",
+} as const satisfies Partial<Record<ClientField, string>>;
+export type AttributeField = keyof typeof ATTRIBUTE_FIELDS;
+
+/** The switch attribute that tells Keycloak which of `jwks` and `jwksUrl` holds the keys. */
+export const JWKS_SWITCH = { jwksUrl: "use.jwks.url", jwks: "use.jwks.string" } as const;
+
+/** Client attributes Keycloak's client secret rotation keeps (the rotated-out secret among them): never declared. */
+export const SECRET_ROTATION_ATTRIBUTE_PREFIX = "client.secret.";
 
 /** Fields whose value is a set: Keycloak does not keep their order. */
 export const SET_FIELDS = new Set<ClientField>(["redirectUris", "webOrigins", "defaultClientScopes", "optionalClientScopes"]);
@@ -145,6 +213,35 @@ export const keycloakClientArgsSchema = z
     }
     if (c.adopt && c.clientId === undefined) {
       problem("clientId", "adopting an existing client needs its clientId");
+    }
+    if (c.publicClient && c.clientAuthenticatorType !== undefined) {
+      problem("clientAuthenticatorType", "a public client does not authenticate at the token endpoint: drop clientAuthenticatorType or set publicClient: false");
+    }
+    const attributes = c.attributes ?? {};
+    if (c.jwks !== undefined && c.jwksUrl !== undefined) problem("jwks", "jwks and jwksUrl are mutually exclusive: keep one");
+    if (c.clientAuthenticatorType === "client-jwt" && c.jwks === undefined && c.jwksUrl === undefined && !attributes["jwks.url"] && !attributes["jwks.string"]) {
+      problem("clientAuthenticatorType", "a client-jwt client signs its token requests with its private key: give Keycloak the public key with jwks (the key set) or jwksUrl (where to fetch it)");
+    }
+    if (c.clientAuthenticatorType === "client-x509" && c.tlsClientAuthSubjectDn === undefined && !attributes["x509.subjectdn"]) {
+      problem("tlsClientAuthSubjectDn", "a client-x509 client is recognised by its certificate's subject DN: set tlsClientAuthSubjectDn, e.g. \"CN=app,O=Example\" (Keycloak refuses every certificate without it)");
+    }
+    for (const field of ["tlsClientAuthSubjectDn", "tlsClientAuthCaSubjectDn"] as const) {
+      if (c[field] !== undefined && c.clientAuthenticatorType !== undefined && c.clientAuthenticatorType !== "client-x509") {
+        problem(field, `${field} is used only by clientAuthenticatorType "client-x509" (tls_client_auth), not "${c.clientAuthenticatorType}"`);
+      }
+    }
+    for (const [field, attribute] of Object.entries(ATTRIBUTE_FIELDS)) {
+      const switchKey = (JWKS_SWITCH as Record<string, string>)[field];
+      for (const key of [attribute, switchKey]) {
+        if (key !== undefined && c[field as AttributeField] !== undefined && attributes[key] !== undefined) {
+          ctx.addIssue({ code: "custom", path: ["attributes", key], message: `attribute "${key}" is what ${field} sets: declare it once, with ${field}` });
+        }
+      }
+    }
+    for (const key of Object.keys(attributes)) {
+      if (key.startsWith(SECRET_ROTATION_ATTRIBUTE_PREFIX)) {
+        ctx.addIssue({ code: "custom", path: ["attributes", key], message: `attribute "${key}" belongs to Keycloak's client secret rotation and cannot be declared; read the clientSecretExpiresAt and rotatedClientSecretExpiresAt outputs instead` });
+      }
     }
     const mapperNames = new Set<string>();
     c.protocolMappers?.forEach((m, i) => {

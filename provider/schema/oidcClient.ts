@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpUrl, jwsAlgorithm, publicJwks } from "./clientMetadata";
 import { authSchema, realmSchema, serverUrlSchema } from "./connection";
 
 /**
@@ -117,10 +118,22 @@ export const oidcMetadataShape = {
   token_endpoint_auth_method: oneOf("token_endpoint_auth_method", TOKEN_ENDPOINT_AUTH_METHODS).optional(),
   /** URL of the client's JSON Web Key Set. Mutually exclusive with `jwks`. */
   jwks_uri: absoluteUrl("jwks_uri").optional(),
-  /** The client's JSON Web Key Set by value. Mutually exclusive with `jwks_uri`. */
-  jwks: z
-    .looseObject({ keys: z.array(z.record(z.string(), z.unknown()), { error: "jwks.keys must be a list of JSON Web Keys" }) }, { error: 'jwks must be a JSON Web Key Set: { "keys": [...] }' })
-    .optional(),
+  /** The client's JSON Web Key Set by value (public keys only). Mutually exclusive with `jwks_uri`. */
+  jwks: publicJwks("jwks").optional(),
+  /** The algorithm the client signs its `private_key_jwt` / `client_secret_jwt` assertions with, e.g. `PS256`. */
+  token_endpoint_auth_signing_alg: jwsAlgorithm("token_endpoint_auth_signing_alg").optional(),
+  /** RFC 8705 `tls_client_auth`: the subject DN the client's certificate must carry, e.g. `CN=app,O=Example`. */
+  tls_client_auth_subject_dn: text("tls_client_auth_subject_dn", 1024).optional(),
+  /** RFC 8705: bind access tokens to the client's TLS certificate (holder of key). */
+  tls_client_certificate_bound_access_tokens: z.boolean({ error: "tls_client_certificate_bound_access_tokens must be true or false" }).optional(),
+  /** RFC 9449: bind access tokens to a DPoP proof key. */
+  dpop_bound_access_tokens: z.boolean({ error: "dpop_bound_access_tokens must be true or false" }).optional(),
+  /** RFC 9126: the client must push its authorization requests (PAR). */
+  require_pushed_authorization_requests: z.boolean({ error: "require_pushed_authorization_requests must be true or false" }).optional(),
+  /** OpenID Connect Back-Channel Logout: where the server posts logout tokens. */
+  backchannel_logout_uri: httpUrl("backchannel_logout_uri").optional(),
+  /** Include the session id (`sid`) in logout tokens. */
+  backchannel_logout_session_required: z.boolean({ error: "backchannel_logout_session_required must be true or false" }).optional(),
   application_type: oneOf("application_type", APPLICATION_TYPES).optional(),
   /** Where the server may send the user after logout (OpenID Connect RP-Initiated Logout). */
   post_logout_redirect_uris: urlList("post_logout_redirect_uris").optional(),
@@ -208,6 +221,23 @@ export const oidcClientArgsSchema = z
     }
     if (c.jwks !== undefined && c.jwks_uri !== undefined) {
       problem(["jwks"], "jwks and jwks_uri are mutually exclusive (RFC 7591 §2): keep one");
+    }
+    const method = c.token_endpoint_auth_method;
+    if ((method === "private_key_jwt" || method === "self_signed_tls_client_auth") && c.jwks === undefined && c.jwks_uri === undefined) {
+      problem(
+        ["token_endpoint_auth_method"],
+        `${method} authenticates with the client's own key: register its public key with jwks (the key set) or jwks_uri (where to fetch it); Keycloak refuses the registration otherwise ("Client metadata invalid")`,
+      );
+    }
+    const sanNames = ["tls_client_auth_san_dns", "tls_client_auth_san_uri", "tls_client_auth_san_ip", "tls_client_auth_san_email"];
+    if (method === "tls_client_auth" && c.tls_client_auth_subject_dn === undefined && !sanNames.some((k) => c.extra?.[k] !== undefined)) {
+      problem(
+        ["tls_client_auth_subject_dn"],
+        'tls_client_auth recognises the client by its certificate (RFC 8705 §2.1.2): set tls_client_auth_subject_dn, e.g. "CN=app,O=Example" (Keycloak supports only the subject DN)',
+      );
+    }
+    if (c.tls_client_auth_subject_dn !== undefined && method !== undefined && method !== "tls_client_auth") {
+      problem(["tls_client_auth_subject_dn"], `tls_client_auth_subject_dn is used only with token_endpoint_auth_method "tls_client_auth", not "${method}"`);
     }
     for (const key of Object.keys(c.extra ?? {})) {
       if (SERVER_OWNED.has(key)) problem(["extra", key], `"${key}" is issued by the server and cannot be set`);

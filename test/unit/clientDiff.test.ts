@@ -1,4 +1,16 @@
-import { createBody, diffClient, KeycloakClientState, observe, updateBody } from "../../provider/dynamic/clientDiff";
+import {
+  createBody,
+  diffClient,
+  keptClientOverrides,
+  KeycloakClientState,
+  observe,
+  overridesOf,
+  rotatedSecretOf,
+  secretExpiryOf,
+  secretRotates,
+  updateBody,
+} from "../../provider/dynamic/clientDiff";
+import { newOverrides, overrideWarning, recordOf } from "../../provider/dynamic/overrides";
 import { keycloakClientArgsSchema } from "../../provider/schema/keycloakClient";
 
 const where = { serverUrl: "https://sso.example.com", realm: "demo" };
@@ -80,5 +92,169 @@ describe("diff of a client", () => {
     const declared = inputs({ clientId: "app", extra: { surrogateAuthRequired: true } });
     expect(diffClient(state(observe({ surrogateAuthRequired: false }, declared)), declared).changed).toEqual(["extra"]);
     expect(diffClient(state(observe({ surrogateAuthRequired: true }, declared)), declared).changed).toEqual([]);
+  });
+});
+
+describe("typed client metadata, kept by Keycloak as attributes", () => {
+  const jwk = { kty: "RSA", kid: "k1", use: "sig", alg: "PS256", e: "AQAB", n: "sXch" };
+  const modern = inputs({
+    clientId: "app",
+    clientAuthenticatorType: "client-jwt",
+    jwks: { keys: [jwk] },
+    tokenEndpointAuthSigningAlg: "PS256",
+    pkceCodeChallengeMethod: "S256",
+    dpopBoundAccessTokens: true,
+    requirePushedAuthorizationRequests: true,
+    backchannelLogoutUrl: "https://app.example.com/logout",
+    backchannelLogoutSessionRequired: true,
+  });
+
+  test("a create sends them as the attributes Keycloak reads, never as fields of their own", () => {
+    expect(createBody(modern)).toEqual({
+      clientId: "app",
+      clientAuthenticatorType: "client-jwt",
+      attributes: {
+        "use.jwks.string": "true",
+        "jwks.string": JSON.stringify({ keys: [jwk] }),
+        "token.endpoint.auth.signing.alg": "PS256",
+        "pkce.code.challenge.method": "S256",
+        "dpop.bound.access.tokens": "true",
+        "require.pushed.authorization.requests": "true",
+        "backchannel.logout.url": "https://app.example.com/logout",
+        "backchannel.logout.session.required": "true",
+      },
+    });
+  });
+
+  test("Keycloak's answer (pretty-printed key set, attributes of its own) shows no difference", () => {
+    const server = {
+      clientId: "app",
+      clientAuthenticatorType: "client-jwt",
+      attributes: {
+        ...createBody(modern).attributes,
+        "jwks.string": JSON.stringify({ keys: [jwk] }, null, 2),
+        "client.secret.creation.time": "1796094515",
+        "backchannel.logout.revoke.offline.tokens": "false",
+      },
+    };
+    const view = observe(server, modern);
+    expect(view).toMatchObject({ jwks: { keys: [jwk] }, dpopBoundAccessTokens: true, pkceCodeChallengeMethod: "S256" });
+    expect(diffClient(state(view), modern)).toEqual({ replaces: [], changed: [], removed: [], deleteBeforeReplace: false });
+  });
+
+  test("a key set Keycloak no longer uses (its switch off) is drift", () => {
+    const server = { clientAuthenticatorType: "client-jwt", attributes: { ...createBody(modern).attributes, "use.jwks.string": "false" } };
+    expect(diffClient(state(observe(server, modern)), modern).changed).toEqual(["jwks"]);
+  });
+
+  test("removing a typed field removes its attribute (and turns the key-set switch off)", () => {
+    const olds = state({ jwksUrl: "https://app.example.com/jwks", dpopBoundAccessTokens: true });
+    const news = inputs({ clientId: "app" });
+    expect(diffClient(olds, news).removed).toEqual(["jwksUrl", "dpopBoundAccessTokens"]);
+    expect(updateBody(olds, news)).toEqual({ clientId: "app", attributes: { "jwks.url": "", "use.jwks.url": "false", "dpop.bound.access.tokens": "" } });
+  });
+
+  test("an attribute moved from `attributes` into its typed field is not blanked by the move", () => {
+    const olds = state({ attributes: { "pkce.code.challenge.method": "S256", x: "1" } });
+    const news = inputs({ clientId: "app", attributes: { x: "1" }, pkceCodeChallengeMethod: "S256" });
+    expect(updateBody(olds, news).attributes).toEqual({ x: "1", "pkce.code.challenge.method": "S256" });
+  });
+
+  test("clientAuthenticatorType keeps its value when no longer declared (a realm's policy picks the default)", () => {
+    const olds = state({ clientAuthenticatorType: "client-jwt" });
+    expect(diffClient(olds, inputs({ clientId: "app" })).removed).toEqual([]);
+  });
+});
+
+describe("server overrides: a declared value a client policy does not let Keycloak keep", () => {
+  // Measured on Keycloak 26.7.3: consent-required (auto-configure) answers consentRequired: true,
+  // pkce-enforcer (auto-configure) answers the attribute S256, whatever was declared.
+  const declared = inputs({ clientId: "app", consentRequired: false, fullScopeAllowed: true, attributes: { "pkce.code.challenge.method": "plain", x: "1" } });
+  const answer = { clientId: "app", consentRequired: true, fullScopeAllowed: true, attributes: { "pkce.code.challenge.method": "S256", x: "1" } };
+  const answered = observe(answer, declared);
+  const overrides = overridesOf(declared, answered);
+
+  test("are detected field by field, with the declared and enforced values and the likely executor", () => {
+    expect(overrides).toEqual([
+      { field: "consentRequired", declared: false, enforced: true, likelyPolicy: 'the client-policy executor "consent-required" (auto-configure)' },
+      {
+        field: "attributes.pkce.code.challenge.method",
+        declared: "plain",
+        enforced: "S256",
+        likelyPolicy: 'the client-policy executor "pkce-enforcer" (auto-configure)',
+      },
+    ]);
+    expect(overridesOf(declared, observe({ ...answer, consentRequired: false, attributes: { "pkce.code.challenge.method": "plain", x: "1" } }, declared))).toEqual([]);
+  });
+
+  test("a typed field is named as the program names it", () => {
+    const typed = inputs({ clientId: "app", dpopBoundAccessTokens: false });
+    expect(overridesOf(typed, observe({ attributes: { "dpop.bound.access.tokens": "true" } }, typed))).toEqual([
+      { field: "dpopBoundAccessTokens", declared: false, enforced: true, likelyPolicy: 'the client-policy executor "dpop-bind-enforcer" (auto-configure)' },
+    ]);
+  });
+
+  test("with the record in the state, the next preview shows no change (no PUT, no token rotated)", () => {
+    const olds = state({ ...answered, serverOverrides: recordOf(overrides) });
+    expect(diffClient(olds, declared)).toEqual({ replaces: [], changed: [], removed: [], deleteBeforeReplace: false });
+    // Without the record the same state is an endless diff: the issue's loop.
+    expect(diffClient(state(answered), declared).changed).toEqual(["consentRequired", "attributes"]);
+  });
+
+  test("declaring the enforced value converges; declaring a third value, or drift away from the enforced one, is a change", () => {
+    const olds = state({ ...answered, serverOverrides: recordOf(overrides) });
+    expect(diffClient(olds, { ...declared, consentRequired: true }).changed).toEqual([]);
+    const third = inputs({ clientId: "app", consentRequired: false, fullScopeAllowed: true, attributes: { "pkce.code.challenge.method": "", x: "1" } });
+    expect(diffClient(olds, third).changed).toEqual(["attributes"]);
+    expect(diffClient({ ...olds, consentRequired: false, fullScopeAllowed: false }, declared).changed).toEqual(["fullScopeAllowed"]);
+    const drifted = { ...olds, attributes: { "pkce.code.challenge.method": "plain-ish", x: "1" } };
+    expect(diffClient(drifted, declared).changed).toEqual(["attributes"]);
+  });
+
+  test("a refresh keeps the entries the server still enforces and drops the others", () => {
+    const record = recordOf(overrides);
+    expect(keptClientOverrides(record, answered)).toEqual(record);
+    expect(keptClientOverrides(record, { ...answered, consentRequired: false })).toEqual({ "attributes.pkce.code.challenge.method": { declared: "plain", enforced: "S256" } });
+    expect(keptClientOverrides(record, { consentRequired: false, attributes: { x: "1" } })).toBeUndefined();
+  });
+
+  test("the user is told once: an override already recorded is not news", () => {
+    expect(newOverrides(undefined, overrides)).toEqual(overrides);
+    expect(newOverrides(recordOf(overrides), overrides)).toEqual([]);
+    expect(newOverrides(recordOf(overrides), [{ ...overrides[0]!, enforced: "other" }])).toHaveLength(1);
+  });
+
+  test("the warning names field, declared and enforced value and executor, and advises no role", () => {
+    const text = overrideWarning('client "app" in realm "demo"', overrides);
+    expect(text).toContain('consentRequired: declared false, the server keeps true (likely the client-policy executor "consent-required" (auto-configure))');
+    expect(text).toContain('attributes.pkce.code.challenge.method: declared "plain", the server keeps "S256"');
+    expect(text).toContain("Realm settings > Client policies");
+    expect(text).not.toMatch(/role|manage-clients|create-client/);
+  });
+});
+
+describe("client secret rotation", () => {
+  // Attribute names and values as Keycloak 26.7.3 keeps them with the secret-rotation executor (measured).
+  const rotated = {
+    publicClient: false,
+    attributes: {
+      "client.secret.creation.time": "1796094669",
+      "client.secret.expiration.time": "1796094729",
+      "client.secret.rotated": "old-secret-value",
+      "client.secret.rotated.creation.time": "1796094669",
+      "client.secret.rotated.expiration.time": "1796094699",
+    },
+  };
+
+  test("the expiry of the secret and of the rotated-out one are read from the attributes", () => {
+    expect(secretExpiryOf(rotated)).toEqual({ clientSecretExpiresAt: 1796094729, rotatedClientSecretExpiresAt: 1796094699 });
+    expect(secretRotates(rotated)).toBe(true);
+    expect(rotatedSecretOf(rotated)).toBe("old-secret-value");
+  });
+
+  test("without rotation a confidential client's secret never expires (0), and a public client has none", () => {
+    expect(secretExpiryOf({ publicClient: false, attributes: { "client.secret.creation.time": "1" } })).toEqual({ clientSecretExpiresAt: 0 });
+    expect(secretRotates({ publicClient: false, attributes: {} })).toBe(false);
+    expect(secretExpiryOf({ publicClient: true })).toEqual({});
   });
 });

@@ -1,4 +1,5 @@
-import { diffOidcClient, observeOidc, oidcMetadataBody, OidcClientState } from "../../provider/dynamic/oidcDiff";
+import { diffOidcClient, keptOidcOverrides, observeOidc, oidcMetadataBody, OidcClientState, oidcOverridesOf } from "../../provider/dynamic/oidcDiff";
+import { recordOf } from "../../provider/dynamic/overrides";
 import { oidcClientArgsSchema } from "../../provider/schema/oidcClient";
 
 const where = { registrationEndpoint: "https://as.example.com/reg" };
@@ -66,5 +67,68 @@ describe("metadata sent to the server", () => {
   test("exactly the declared fields, extra spread in, no location or credentials", () => {
     const body = oidcMetadataBody(inputs({ client_id: "app", redirect_uris: ["https://a/cb"], auth: { initialAccessToken: "t" }, extra: { software_id: "x" } }));
     expect(body).toEqual({ client_id: "app", redirect_uris: ["https://a/cb"], software_id: "x" });
+  });
+});
+
+describe("modern metadata and Keycloak's answers", () => {
+  const kc = { serverUrl: "https://sso.example.com", realm: "demo" };
+  const kcInputs = (fields: Record<string, unknown>) => oidcClientArgsSchema.parse({ ...kc, ...fields });
+  const kcState = (fields: Record<string, unknown>): OidcClientState => ({ ...state(fields), registrationEndpoint: undefined, ...kc });
+
+  test("DPoP, PAR, holder-of-key and back-channel logout are sent under their RFC names", () => {
+    const declared = inputs({
+      redirect_uris: ["https://a/cb"],
+      dpop_bound_access_tokens: true,
+      require_pushed_authorization_requests: true,
+      tls_client_certificate_bound_access_tokens: false,
+      backchannel_logout_uri: "https://a/logout",
+      backchannel_logout_session_required: true,
+    });
+    expect(oidcMetadataBody(declared)).toEqual({
+      redirect_uris: ["https://a/cb"],
+      dpop_bound_access_tokens: true,
+      require_pushed_authorization_requests: true,
+      tls_client_certificate_bound_access_tokens: false,
+      backchannel_logout_uri: "https://a/logout",
+      backchannel_logout_session_required: true,
+    });
+  });
+
+  test("Keycloak's backchannel_logout_session_required (its revoke-offline switch, measured on 26.7.3) is taken as declared", () => {
+    const declared = kcInputs({ backchannel_logout_uri: "https://a/logout", backchannel_logout_session_required: true });
+    const answer = { backchannel_logout_uri: "https://a/logout", backchannel_logout_session_required: false };
+    expect(observeOidc(answer, declared)).toEqual({ backchannel_logout_uri: "https://a/logout", backchannel_logout_session_required: true });
+    expect(oidcOverridesOf(declared, observeOidc(answer, declared))).toEqual([]);
+    // Any other server is taken at its word.
+    const generic = inputs({ backchannel_logout_uri: "https://a/logout", backchannel_logout_session_required: true });
+    expect(observeOidc(answer, generic).backchannel_logout_session_required).toBe(false);
+  });
+
+  test("an executor's override is detected, recorded, and no longer a change while it holds", () => {
+    // Measured on 26.7.3: holder-of-key-enforcer (auto-configure) answers true for a declared false.
+    const declared = kcInputs({ redirect_uris: ["https://a/cb"], tls_client_certificate_bound_access_tokens: false });
+    const answered = observeOidc({ redirect_uris: ["https://a/cb"], tls_client_certificate_bound_access_tokens: true }, declared);
+    const overrides = oidcOverridesOf(declared, answered);
+    expect(overrides).toEqual([
+      {
+        field: "tls_client_certificate_bound_access_tokens",
+        declared: false,
+        enforced: true,
+        likelyPolicy: 'the client-policy executor "holder-of-key-enforcer" (auto-configure)',
+      },
+    ]);
+    expect(diffOidcClient(kcState(answered), declared).changed).toEqual(["tls_client_certificate_bound_access_tokens"]);
+    const recorded = kcState({ ...answered, serverOverrides: recordOf(overrides) });
+    expect(diffOidcClient(recorded, declared)).toEqual(noDiff);
+    expect(keptOidcOverrides(recordOf(overrides), answered)).toEqual(recordOf(overrides));
+    expect(keptOidcOverrides(recordOf(overrides), { ...answered, tls_client_certificate_bound_access_tokens: false })).toBeUndefined();
+  });
+
+  test("an override of an `extra` key is recorded by key", () => {
+    const declared = inputs({ extra: { id_token_signed_response_alg: "RS256", software_id: "x" } });
+    const answered = observeOidc({ id_token_signed_response_alg: "PS256", software_id: "x" }, declared);
+    const overrides = oidcOverridesOf(declared, answered);
+    expect(overrides.map((o) => [o.field, o.enforced, o.likelyPolicy])).toEqual([["extra.id_token_signed_response_alg", "PS256", 'the client-policy executor "secure-signature-algorithm"']]);
+    expect(diffOidcClient(state({ ...answered, serverOverrides: recordOf(overrides) }), declared)).toEqual(noDiff);
   });
 });
