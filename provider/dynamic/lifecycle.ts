@@ -81,23 +81,18 @@ export interface ClientKind<I extends BaseInputs, S extends object> {
 }
 
 /**
- * An error after a write succeeded: the engine stores `properties` (the newest token, what was
- * created) as the resource's state (ErrorResourceInitFailed), so nothing registered is orphaned and no
- * rotated token is lost. The properties must carry `__provider` for later operations.
+ * What an error after a successful write carries: the engine stores `properties` (the newest token,
+ * what was created) as the resource's state (ErrorResourceInitFailed), so nothing registered is
+ * orphaned and no rotated token is lost. The properties must carry `__provider` for later operations.
  */
-export class PartialWrite extends Error {
-  readonly id: string;
-  readonly properties: Record<string, unknown>;
-  readonly reasons: string[];
-  override readonly cause: unknown;
-  constructor(id: string, properties: Record<string, unknown>, message: string, cause: unknown) {
-    super(message);
-    this.name = "PartialWrite";
-    this.id = id;
-    this.properties = properties;
-    this.reasons = [message];
-    this.cause = cause;
-  }
+export interface PartialState {
+  id: string;
+  properties: Record<string, unknown>;
+  reasons: string[];
+}
+
+export function hasPartialState(e: unknown): e is Error & PartialState {
+  return e instanceof Error && typeof (e as Partial<PartialState>).id === "string" && typeof (e as Partial<PartialState>).properties === "object";
 }
 
 /**
@@ -116,7 +111,7 @@ export class WrittenButRefused<S> extends Error {
 
 /** Errors cross into Pulumi's output: only our own, token-free messages go through. */
 export function surfaced(e: unknown): Error {
-  if (e instanceof RegistrationError || e instanceof PartialWrite) return e;
+  if (e instanceof RegistrationError || hasPartialState(e)) return e;
   return new Error(redact(e instanceof Error ? e.message : String(e)));
 }
 
@@ -159,15 +154,14 @@ export function clientProvider<I extends BaseInputs, S extends object>(
     }
   }
 
-  /** The partial state for an error after a write: the newest state plus the serialized provider. */
-  function partial(id: string, state: S, provider: string | undefined, what: string, e: unknown): PartialWrite {
-    const cause = surfaced(e);
-    return new PartialWrite(
-      id,
-      { ...(state as object), [PROVIDER_KEY]: provider },
-      `${kind.name} "${id}": ${what}, but the next step failed: ${cause.message}. The client and its newest registration access token are saved in the stack; run \`pulumi up\` again`,
-      cause,
-    );
+  /**
+   * The error of a step after a write, carrying the partial state: the newest state plus the
+   * serialized provider. It keeps its class and code (a timeout stays a RequestTimedOut).
+   */
+  function partial(id: string, state: S, provider: string | undefined, what: string, e: unknown): Error & PartialState {
+    const error = surfaced(e);
+    error.message = `${kind.name} "${id}": ${what}, but the next step failed: ${error.message.replace(/\.+$/, "")}. The client and its newest registration access token are saved in the stack; run \`pulumi up\` again`;
+    return Object.assign(error, { id, properties: { ...(state as object), [PROVIDER_KEY]: provider }, reasons: [error.message] });
   }
 
   async function finishCreate(inputs: I, state: S, opts: { registered: boolean; marker: string | undefined }): Promise<{ id: string; outs: S }> {
