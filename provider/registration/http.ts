@@ -3,17 +3,21 @@ import * as https from "node:https";
 import * as tls from "node:tls";
 import axios, { AxiosError, AxiosInstance } from "axios";
 import {
+  AmbiguousResponse,
   ClientIdInUse,
   ClientIdModified,
   ClientNotFound,
+  ClientPolicyRejected,
   CredentialsRejected,
   InitialAccessTokenExhausted,
   InitialAccessTokenRejected,
   InvalidClientMetadata,
   PolicyRejected,
+  RealmNotFound,
   RegistrationAccessTokenRejected,
   RegistrationError,
   RequestContext,
+  RequestForbidden,
   RequestTimedOut,
   ServerFailure,
   ServerUnreachable,
@@ -125,7 +129,9 @@ export async function send<T>(req: RegistrationRequest, opts: TransportOptions =
       });
       const data = parseBody(res.data);
       if ((res.status >= 200 && res.status < 300) || req.acceptStatuses?.includes(res.status)) return { status: res.status, data: data as T };
-      const err = errorFromResponse(req, res.status, data);
+      const contentType = String(res.headers["content-type"] ?? "");
+      const wwwAuthenticate = String(res.headers["www-authenticate"] ?? "");
+      const err = errorFromResponse(req, { status: res.status, data, contentType, wwwAuthenticate });
       if (idempotent && RETRYABLE_STATUS.has(res.status)) {
         lastError = err;
         continue;
@@ -168,21 +174,56 @@ function parseBody(raw: unknown): unknown {
 }
 
 interface OAuthError {
-  error?: string;
-  error_description?: string;
-  errorMessage?: string;
+  error?: unknown;
+  error_description?: unknown;
+  errorMessage?: unknown;
 }
 
-function errorFromResponse(req: RegistrationRequest, status: number, data: unknown): RegistrationError {
-  const body: OAuthError = typeof data === "object" && data !== null ? (data as OAuthError) : {};
-  const serverError = body.error;
-  const description = body.error_description ?? body.errorMessage ?? (typeof data === "string" ? data.slice(0, 200) : undefined);
+interface Answer {
+  status: number;
+  data: unknown;
+  contentType: string;
+  wwwAuthenticate: string;
+}
+
+/** RFC 6749 §5.2 error codes as servers spell them: `invalid_token`, `insufficient_scope`. */
+const OAUTH_ERROR_CODE = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * Keycloak 26.7.3's answers, seen live (GET/PUT/DELETE on `default`, `openid-connect` and `install`):
+ * - a client that does not exist, asked with a manage-clients bearer token:
+ *   404 application/json {"error":"invalid_request","error_description":"Client not found"};
+ * - the same asked with a registration access token (another client's, or a dead one): 401
+ *   {"error":"invalid_token","error_description":"Not authorized to view client. Not valid token or client credentials provided."}
+ *   (DELETE: "... to update client. Maybe missing token or bad token type.");
+ * - a realm that does not exist: 404 {"error":"Realm does not exist"};
+ * - an unknown registration provider: 404 {"error":"Client registration provider not found"}; an unknown
+ *   path under a realm: 404 {"error":"HTTP 404 Not Found"}; outside any realm: 404
+ *   {"error":"Unable to find matching target resource method"}. None of these names a client.
+ * - refusals: a registration policy: 403 {"error":"insufficient_scope","error_description":"Policy 'Trusted Hosts'
+ *   rejected request to client-registration service. Details: Host not trusted."}; a client policy: 403
+ *   insufficient_scope with only an OAuth code as description ("invalid_client_metadata" from
+ *   secure-client-authenticator, pkce-enforcer, holder-of-key-enforcer, secure-client-uris, reject-implicit-grant;
+ *   "invalid_registration" from consent-required, full-scope-disabled, secure-logout; "invalid_request" from
+ *   secure-signature-algorithm, secure-redirect-uris-enforcer); a service account without create-client:
+ *   403 {"error":"insufficient_scope","error_description":"Forbidden"}.
+ * So only the registration service's JSON error is evidence that a client is gone; anything else keeps the state.
+ */
+function errorFromResponse(req: RegistrationRequest, answer: Answer): RegistrationError {
+  const { status, data } = answer;
+  const json = /[/+]json\b/i.test(answer.contentType) && typeof data === "object" && data !== null && !Array.isArray(data);
+  const body: OAuthError = json ? (data as OAuthError) : {};
+  const serverError = typeof body.error === "string" ? body.error : undefined;
+  const jsonDescription = typeof body.error_description === "string" ? body.error_description : typeof body.errorMessage === "string" ? body.errorMessage : undefined;
+  // The registration service's own error: JSON whose `error` is an OAuth error code.
+  const oauthError = serverError !== undefined && OAUTH_ERROR_CODE.test(serverError);
+  const description = jsonDescription ?? (json ? serverError : describeNonJson(answer));
   const details = { status, serverError, serverDescription: description };
   const ctx = req.ctx;
   const said = description ? ` (the server said: "${description}")` : "";
   const kind = req.token?.kind ?? "anonymous";
 
-  if (status === 401 || (status === 403 && serverError !== "insufficient_scope")) {
+  if (status === 401 && (oauthError || /^\s*bearer\b/i.test(answer.wwwAuthenticate))) {
     if (kind === "initial access token") {
       if (/no remaining count/i.test(description ?? "")) {
         return new InitialAccessTokenExhausted(
@@ -223,7 +264,7 @@ function errorFromResponse(req: RegistrationRequest, status: number, data: unkno
       "credentials-rejected",
       ctx,
       `the ${kind} was rejected (HTTP ${status})${said}`,
-      `Check that the ${kind} is valid for realm "${ctx.realm}" and that its user or service account has the realm-management role create-client (create only) or manage-clients`,
+      `Check that the ${kind} is valid for realm "${ctx.realm}": it may have expired or come from another realm or server`,
       details,
     );
   }
@@ -240,15 +281,48 @@ function errorFromResponse(req: RegistrationRequest, status: number, data: unkno
       err.policyName = m[1];
       return err;
     }
-    return new CredentialsRejected(
-      "insufficient-scope",
+    // Keycloak's answer when the account lacks the realm-management role: only a role fixes that.
+    if ((kind === "bearer token" || kind === "service-account token") && (description === undefined || /^forbidden$/i.test(description))) {
+      return new CredentialsRejected(
+        "insufficient-scope",
+        ctx,
+        `the ${kind} lacks the rights for this request${said}`,
+        ctx.operation === "create"
+          ? "Give the account the realm-management role create-client (to register) or manage-clients"
+          : "Use a token whose account has the realm-management role manage-clients, or the client's registration access token",
+        details,
+      );
+    }
+    // A client policy names neither itself nor the field: Keycloak answers only with an OAuth error code.
+    if (description !== undefined && OAUTH_ERROR_CODE.test(description)) {
+      const event = ctx.operation === "create" ? "CLIENT_REGISTER_ERROR" : ctx.operation === "update" ? "CLIENT_UPDATE_ERROR" : "CLIENT_REGISTER_ERROR or CLIENT_UPDATE_ERROR";
+      return new ClientPolicyRejected(
+        "client-policy-rejected",
+        ctx,
+        `a client policy of the realm refused this client's metadata (HTTP 403 insufficient_scope, "${description}"); Keycloak names neither the policy nor the field`,
+        "The common executors judge these declared fields: the client authenticator (clientAuthenticatorType, token_endpoint_auth_method), " +
+          "PKCE (pkce.code.challenge.method), redirect and other client URIs (redirectUris, rootUrl, baseUrl, adminUrl, post-logout redirect URIs), " +
+          "consent (consentRequired), full scope (fullScopeAllowed), client scopes, signature algorithms (e.g. id.token.signed.response.alg) " +
+          "and holder-of-key (tls.client.certificate.bound.access.tokens). Declare values the policy accepts, or ask a realm administrator to look " +
+          `under Realm settings > Client policies for the policy whose conditions match this request (e.g. client-updater-context); with user events saved, the realm's ${event} event names the refused field in its client_policy_error_detail`,
+        details,
+      );
+    }
+  }
+  if (status === 403) {
+    // RFC 7592 §2: 403 means no permission for this request; it says nothing about the token's validity or the client's existence.
+    return new RequestForbidden(
+      "forbidden",
       ctx,
-      `the ${kind} lacks the rights for this request${said}`,
-      ctx.operation === "create"
-        ? "Give the account the realm-management role create-client (to register) or manage-clients"
-        : "Use a token whose account has the realm-management role manage-clients, or the client's registration access token",
+      `the server refused the request: no permission (HTTP 403${serverError ? ` ${serverError}` : ""})${said}`,
+      json
+        ? "Nothing was changed and the resource keeps its state; ask the server's administrator which rule refused it"
+        : "This answer is not the registration service's own (no JSON error): nothing was changed and the resource keeps its state; check for a proxy or gateway in between (HTTPS_PROXY, NO_PROXY) and that serverUrl reaches the server directly",
       details,
     );
+  }
+  if (status === 401) {
+    return ambiguous(req, answer, description, details);
   }
   if (status === 400 && /client identifier in use/i.test(description ?? "")) {
     return new ClientIdInUse(
@@ -277,14 +351,26 @@ function errorFromResponse(req: RegistrationRequest, status: number, data: unkno
       details,
     );
   }
-  if (status === 404) {
+  if (status === 404 && oauthError) {
     return new ClientNotFound(
       "client-not-found",
       ctx,
-      `the client or the realm does not exist (HTTP 404)${said}`,
-      "Check serverUrl and realm; a client deleted outside Pulumi is removed from the stack by `pulumi refresh` and registered again by `pulumi up`",
+      `the registration service says the client does not exist (HTTP 404)${said}`,
+      "A client deleted outside Pulumi is removed from the stack by `pulumi refresh` and registered again by `pulumi up`",
       details,
     );
+  }
+  if (status === 404 && json && /^realm does not exist$/i.test(serverError ?? "")) {
+    return new RealmNotFound(
+      "realm-not-found",
+      ctx,
+      `Keycloak says the realm does not exist (HTTP 404)${said}`,
+      "Check serverUrl and realm. The resource keeps its state: a missing realm is no proof that the client is gone (a wrong serverUrl or proxy route answers the same). If the realm was deleted on purpose, remove its clients from the stack with `pulumi state delete <urn>`",
+      details,
+    );
+  }
+  if (status === 404) {
+    return ambiguous(req, answer, description, details);
   }
   if (status >= 500) {
     return new ServerFailure(
@@ -302,6 +388,33 @@ function errorFromResponse(req: RegistrationRequest, status: number, data: unkno
     "Check that serverUrl points at Keycloak itself (not a proxy or login page) and that the realm exists",
     details,
   );
+}
+
+/** A 401 or 404 that the registration service did not write: it proves nothing, so the state is kept. */
+function ambiguous(
+  req: RegistrationRequest,
+  answer: Answer,
+  description: string | undefined,
+  details: { status: number; serverError?: string; serverDescription?: string },
+): RegistrationError {
+  const what = answer.contentType ? `a ${answer.contentType.split(";")[0]} answer` : "an answer without a content type";
+  return new AmbiguousResponse(
+    "ambiguous-response",
+    req.ctx,
+    `the server answered HTTP ${answer.status} with ${what} that is not the registration service's own JSON error${description ? ` ("${description}")` : ""}`,
+    "This is no evidence that the client is gone or that its token was rejected, so the state was kept and nothing was changed. " +
+      "Check for a proxy or gateway in between (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and that serverUrl reaches Keycloak itself",
+    details,
+  );
+}
+
+/** A short, token-free description of a non-JSON body: an HTML page's title, or the start of plain text. */
+function describeNonJson(answer: Answer): string | undefined {
+  if (typeof answer.data !== "string" || answer.data.length === 0) return undefined;
+  const title = /<title[^>]*>([^<]{1,120})<\/title>/i.exec(answer.data)?.[1]?.trim();
+  if (title) return title;
+  if (/<html|<!doctype/i.test(answer.data)) return undefined;
+  return answer.data.slice(0, 200);
 }
 
 function policyHint(policy: string, details: string): string {

@@ -191,6 +191,17 @@ export interface TestRealm {
   removeKeyProvider(id: string): Promise<void>;
   /** Sets (or, with undefined, removes) the realm attribute `frontendUrl`: the public hostname Keycloak names in its answers and token issuers. */
   setFrontendUrl(url: string | undefined): Promise<void>;
+
+  /**
+   * Adds (or replaces) the realm's client profile `name` of these executors and a client policy of
+   * the same name applying it by `client-updater-context` to `sources` (e.g. "ByInitialAccessToken",
+   * "ByRegistrationAccessToken"). Other profiles and policies of the realm stay.
+   */
+  applyClientPolicy(name: string, executors: Array<{ executor: string; configuration: Record<string, unknown> }>, sources: string[]): Promise<void>;
+  /** Removes the profile and policy that {@link applyClientPolicy} added under `name`. */
+  removeClientPolicy(name: string): Promise<void>;
+  /** Saved user events of these types (saving is switched on by the first call), newest first. */
+  userEvents(types: Array<"CLIENT_REGISTER_ERROR" | "CLIENT_UPDATE_ERROR">): Promise<Array<{ type?: string; error?: string; details?: Record<string, string> }>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -540,6 +551,30 @@ export async function createTestRealm(server: KeycloakServer, name?: string): Pr
       if (url === undefined) delete attributes.frontendUrl;
       else attributes.frontendUrl = url;
       await kc.realms.update(realm, { attributes });
+    },
+
+    async applyClientPolicy(name, executors, sources) {
+      // PUT replaces the whole list: merge by name.
+      const profiles = ((await kc.clientPolicies.listProfiles({ ...realm, includeGlobalProfiles: false })).profiles ?? []).filter((p) => p.name !== name);
+      profiles.push({ name, description: "test bed", executors });
+      await kc.clientPolicies.createProfiles({ ...realm, profiles });
+      const policies = ((await kc.clientPolicies.listPolicies({ ...realm, includeGlobalPolicies: false })).policies ?? []).filter((p) => p.name !== name);
+      policies.push({ name, description: "test bed", enabled: true, conditions: [{ condition: "client-updater-context", configuration: { "update-client-source": sources } }], profiles: [name] });
+      await kc.clientPolicies.updatePolicy({ ...realm, policies });
+    },
+
+    async removeClientPolicy(name) {
+      const policies = (await kc.clientPolicies.listPolicies({ ...realm, includeGlobalPolicies: false })).policies ?? [];
+      await kc.clientPolicies.updatePolicy({ ...realm, policies: policies.filter((p) => p.name !== name) });
+      const profiles = (await kc.clientPolicies.listProfiles({ ...realm, includeGlobalProfiles: false })).profiles ?? [];
+      await kc.clientPolicies.createProfiles({ ...realm, profiles: profiles.filter((p) => p.name !== name) });
+    },
+
+    async userEvents(types) {
+      const current = await kc.realms.findOne(realm);
+      if (!current?.eventsEnabled) await kc.realms.update(realm, { eventsEnabled: true });
+      const events = await kc.realms.findEvents({ ...realm, type: types, max: 100 });
+      return events.map((e) => ({ type: e.type, error: e.error, details: e.details as Record<string, string> | undefined }));
     },
   };
   return testRealm;

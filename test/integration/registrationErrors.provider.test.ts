@@ -1,5 +1,7 @@
+import { oidcClientProvider } from "../../provider/dynamic";
 import {
   ClientIdInUse,
+  ClientPolicyRejected,
   CredentialsRejected,
   InitialAccessTokenExhausted,
   InitialAccessTokenRejected,
@@ -127,13 +129,15 @@ describe("every refusal of the registration service is a clear, token-free error
     expect(e.message).toContain("no remaining count");
   });
 
-  test("a service account without the create-client role", async () => {
+  test("a service account without the create-client role: Keycloak answers 403 insufficient_scope \"Forbidden\", and only here is a role advised", async () => {
     const weak = await realm.createServiceAccount({ roles: ["view-clients"] });
     seenTokens.push(weak.clientSecret);
     await configureProvider({ serviceAccountClientId: weak.clientId, serviceAccountClientSecret: weak.clientSecret });
     const e = await failure(() => register({ ...where(), clientId: "weak-account" }));
     expect(e).toBeInstanceOf(CredentialsRejected);
-    expect(e.message).toContain("create-client");
+    expect(e.code).toBe("insufficient-scope");
+    expect({ status: e.status, error: e.serverError, description: e.serverDescription }).toEqual({ status: 403, error: "insufficient_scope", description: "Forbidden" });
+    expect(e.message).toContain("Give the account the realm-management role create-client (to register) or manage-clients");
   });
 
   test("Client Identifier in use, and an invalid redirect URI", async () => {
@@ -144,5 +148,66 @@ describe("every refusal of the registration service is a clear, token-free error
     e = await failure(() => register({ ...where(), clientId: "bad-redirect", redirectUris: ["javascript:alert(1)"] }));
     expect(e).toBeInstanceOf(InvalidClientMetadata);
     expect(e.message).toContain("A redirect URI uses an illegal scheme");
+  });
+});
+
+/**
+ * The three kinds of 403 (issue 14), as Keycloak 26.7.3 answers them (measured live):
+ * - a registration policy names itself: "Policy 'NAME' rejected request to client-registration service. Details: ...";
+ * - a client policy answers with an OAuth code only: `secure-client-authenticator` (allowed: client-jwt),
+ *   applied by `client-updater-context` ByInitialAccessToken, refuses clientAuthenticatorType client-secret
+ *   and token_endpoint_auth_method client_secret_basic with 403
+ *   {"error":"insufficient_scope","error_description":"invalid_client_metadata"}; `consent-required`
+ *   (auto-configure off) ByRegistrationAccessToken refuses consentRequired false with "invalid_registration".
+ *   Keycloak names the field only in the saved user event (CLIENT_REGISTER_ERROR / CLIENT_UPDATE_ERROR,
+ *   details.client_policy_error_detail, e.g. "Invalid client metadata: token_endpoint_auth_method"); no admin event is written;
+ * - an account without create-client: 403 {"error":"insufficient_scope","error_description":"Forbidden"} (test above).
+ */
+describe("a client policy's refusal is told apart from a missing role", () => {
+  const POLICY = "kcreg-test-jwt-only";
+  afterEach(async () => realm.removeClientPolicy(POLICY));
+
+  /** The refusal carries Keycloak's exact answer, names no role, and says where a realm administrator finds the policy. */
+  function expectClientPolicyRefusal(e: RegistrationError, description: string, event: string): void {
+    expect(e).toBeInstanceOf(ClientPolicyRejected);
+    expect(e.code).toBe("client-policy-rejected");
+    expect({ status: e.status, error: e.serverError, description: e.serverDescription }).toEqual({ status: 403, error: "insufficient_scope", description });
+    expect(e.message).toContain("a client policy of the realm refused this client's metadata");
+    expect(e.message).toContain("Realm settings > Client policies");
+    expect(e.message).toContain(event);
+    for (const field of ["client authenticator", "PKCE", "redirect and other client URIs", "consent", "full scope", "client scopes", "signature algorithms", "holder-of-key"]) {
+      expect(e.message).toContain(field);
+    }
+    expect(e.message).not.toMatch(/\brole\b|create-client|manage-clients/i);
+  }
+
+  test("secure-client-authenticator (client-jwt only) by initial access token refuses a KeycloakClient declaring client-secret", async () => {
+    await withInitialAccessToken();
+    await realm.userEvents(["CLIENT_REGISTER_ERROR"]);
+    await realm.applyClientPolicy(POLICY, [{ executor: "secure-client-authenticator", configuration: { "allowed-client-authenticators": ["client-jwt"], "default-client-authenticator": "client-jwt" } }], ["ByInitialAccessToken"]);
+    const e = await failure(() => register({ ...where(), clientId: "policy-refused", clientAuthenticatorType: "client-secret" }));
+    expectClientPolicyRefusal(e, "invalid_client_metadata", "CLIENT_REGISTER_ERROR");
+    expect(await realm.getClient("policy-refused")).toBeUndefined();
+    const events = await realm.userEvents(["CLIENT_REGISTER_ERROR"]);
+    expect(events[0]?.details).toMatchObject({ reason: "client_policy_error", client_policy_error: "invalid_client_metadata", client_policy_error_detail: "Invalid client metadata: token_endpoint_auth_method" });
+  });
+
+  test("the same policy refuses an OidcClient with token_endpoint_auth_method client_secret_basic", async () => {
+    await withInitialAccessToken();
+    await realm.applyClientPolicy(POLICY, [{ executor: "secure-client-authenticator", configuration: { "allowed-client-authenticators": ["client-jwt"], "default-client-authenticator": "client-jwt" } }], ["ByInitialAccessToken"]);
+    const oidc = oidcClientProvider as Required<typeof oidcClientProvider>;
+    const checked = await oidc.check({}, { ...where(), redirect_uris: ["https://app.example.com/cb"], token_endpoint_auth_method: "client_secret_basic" });
+    expect(checked.failures ?? []).toEqual([]);
+    const e = await failure(() => oidc.create(checked.inputs));
+    expectClientPolicyRefusal(e, "invalid_client_metadata", "CLIENT_REGISTER_ERROR");
+  });
+
+  test("consent-required by registration access token refuses an update switching consent off (\"invalid_registration\")", async () => {
+    await withInitialAccessToken();
+    const { id, outs } = await register({ ...where(), clientId: "policy-update", consentRequired: true });
+    await realm.applyClientPolicy(POLICY, [{ executor: "consent-required", configuration: { "auto-configure": "false" } }], ["ByRegistrationAccessToken"]);
+    const e = await failure(() => apply(id, outs, { ...where(), clientId: "policy-update", consentRequired: false }));
+    expectClientPolicyRefusal(e, "invalid_registration", "CLIENT_UPDATE_ERROR");
+    expect((await realm.getClient("policy-update"))?.consentRequired).toBe(true);
   });
 });

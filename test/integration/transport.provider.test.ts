@@ -4,8 +4,19 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { RequestTimedOut, RegistrationError } from "../../provider/registration/errors";
-import { send } from "../../provider/registration/http";
+import {
+  AmbiguousResponse,
+  ClientNotFound,
+  ClientPolicyRejected,
+  CredentialsRejected,
+  PolicyRejected,
+  RealmNotFound,
+  RegistrationAccessTokenRejected,
+  RegistrationError,
+  RequestForbidden,
+  RequestTimedOut,
+} from "../../provider/registration/errors";
+import { send, type TokenKind } from "../../provider/registration/http";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -110,3 +121,72 @@ describe("timeoutSeconds is a deadline for the whole request", () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 });
+
+/** A token-shaped fake: the messages must never carry it. */
+const FAKE_RAT = "eyJhbGciOiJIUzUxMiJ9.eyJ0eXAiOiJSZWdpc3RyYXRpb25BY2Nlc3NUb2tlbiJ9.c2lnbmF0dXJlLW9mLWEtZmFrZQ";
+
+interface Hostile {
+  what: string;
+  status: number;
+  contentType?: string;
+  body: string;
+  token: TokenKind;
+  method?: "GET" | "POST" | "PUT" | "DELETE";
+  expected: new (...args: never[]) => RegistrationError;
+  code: string;
+  /** Phrases the message must carry. */
+  says?: string[];
+}
+
+const HTML_404 = "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL was not found on this server.</p><hr><address>Apache Proxy</address></body></html>";
+const JSON_TYPE = "application/json";
+
+const HOSTILE: Hostile[] = [
+  // 404: only the registration service's JSON error says the client is gone.
+  { what: "Keycloak's own 404 for a missing client", status: 404, contentType: JSON_TYPE, body: '{"error":"invalid_request","error_description":"Client not found"}', token: "bearer token", expected: ClientNotFound, code: "client-not-found" },
+  { what: "an HTML 404 page from a proxy", status: 404, contentType: "text/html", body: HTML_404, token: "registration access token", expected: AmbiguousResponse, code: "ambiguous-response", says: ["404 Not Found", "state was kept", "proxy"] },
+  { what: "a plain-text 404", status: 404, contentType: "text/plain", body: "404 page not found", token: "registration access token", method: "DELETE", expected: AmbiguousResponse, code: "ambiguous-response", says: ["404 page not found", "state was kept"] },
+  { what: "a JSON 404 of another kind of server (Spring's error body)", status: 404, contentType: JSON_TYPE, body: '{"timestamp":"2026-12-01T10:00:00Z","status":404,"error":"Not Found","path":"/realms/r"}', token: "registration access token", expected: AmbiguousResponse, code: "ambiguous-response" },
+  { what: "Keycloak's 404 for a path it has no route for", status: 404, contentType: JSON_TYPE, body: '{"error":"HTTP 404 Not Found"}', token: "registration access token", expected: AmbiguousResponse, code: "ambiguous-response" },
+  { what: "a JSON-looking 404 served as HTML", status: 404, contentType: "text/html", body: '{"error":"invalid_request","error_description":"Client not found"}', token: "bearer token", expected: AmbiguousResponse, code: "ambiguous-response" },
+  { what: "Keycloak's 404 for a missing realm", status: 404, contentType: JSON_TYPE, body: '{"error":"Realm does not exist"}', token: "registration access token", expected: RealmNotFound, code: "realm-not-found", says: ["keeps its state", "pulumi state delete"] },
+  // 401: a rejected token only when the answer is an OAuth error.
+  { what: "Keycloak's 401 for a dead registration access token", status: 401, contentType: JSON_TYPE, body: '{"error":"invalid_token","error_description":"Not authorized to view client. Not valid token or client credentials provided."}', token: "registration access token", expected: RegistrationAccessTokenRejected, code: "registration-access-token-rejected" },
+  { what: "an HTML 401 login page from a gateway", status: 401, contentType: "text/html; charset=utf-8", body: "<html><head><title>Sign in to Corp SSO</title></head><body>login</body></html>", token: "registration access token", expected: AmbiguousResponse, code: "ambiguous-response", says: ["Sign in to Corp SSO", "state was kept"] },
+  // 403: never a rejected token, never "gone".
+  { what: "an RFC 7592 server's 403 (no permission)", status: 403, contentType: JSON_TYPE, body: '{"error":"access_denied","error_description":"not allowed to manage this client"}', token: "registration access token", method: "DELETE", expected: RequestForbidden, code: "forbidden", says: ["no permission", "keeps its state"] },
+  { what: "an HTML 403 from a proxy", status: 403, contentType: "text/html", body: "<html><head><title>Access Denied</title></head><body>blocked by policy</body></html>", token: "registration access token", expected: RequestForbidden, code: "forbidden", says: ["Access Denied", "proxy"] },
+  { what: "Keycloak's 403 for an account without create-client", status: 403, contentType: JSON_TYPE, body: '{"error":"insufficient_scope","error_description":"Forbidden"}', token: "service-account token", method: "POST", expected: CredentialsRejected, code: "insufficient-scope", says: ["create-client"] },
+  { what: "Keycloak's 403 for a client policy", status: 403, contentType: JSON_TYPE, body: '{"error":"insufficient_scope","error_description":"invalid_client_metadata"}', token: "initial access token", method: "POST", expected: ClientPolicyRejected, code: "client-policy-rejected", says: ["Realm settings > Client policies", "CLIENT_REGISTER_ERROR"] },
+  { what: "Keycloak's 403 for a registration policy", status: 403, contentType: JSON_TYPE, body: '{"error":"insufficient_scope","error_description":"Policy \'Trusted Hosts\' rejected request to client-registration service. Details: Host not trusted."}', token: "anonymous", method: "POST", expected: PolicyRejected, code: "policy-rejected", says: ['"Trusted Hosts"'] },
+];
+
+describe("only the registration service's own answers are evidence", () => {
+  test.each(HOSTILE)("$what → $expected.name", async (c) => {
+    server.handle((_req, res) => res.writeHead(c.status, c.contentType ? { "Content-Type": c.contentType } : {}).end(c.body));
+    const before = server.requests;
+    const method = c.method ?? "GET";
+    const e = await failure(
+      send(
+        {
+          method,
+          url: `${server.url}/realms/hostile/clients-registrations/default/c`,
+          token: { kind: c.token, value: FAKE_RAT },
+          body: method === "POST" || method === "PUT" ? { clientId: "c" } : undefined,
+          ctx: { ...ctx, operation: method === "POST" ? "create" : method === "DELETE" ? "delete" : "read", serverUrl: server.url },
+        },
+        { retries: 0 },
+      ),
+    );
+    expect(e.constructor).toBe(c.expected);
+    expect(e.code).toBe(c.code);
+    expect(e.status).toBe(c.status);
+    for (const phrase of c.says ?? []) expect(e.message).toContain(phrase);
+    expect(e.message).not.toContain(FAKE_RAT);
+    expect(e.message).toContain(`realm "hostile" at ${server.url}`);
+    // A refusal or an answer that a role would not fix never advises one.
+    if ([ClientPolicyRejected, RequestForbidden, AmbiguousResponse, RealmNotFound, PolicyRejected].includes(c.expected as never)) expect(e.message).not.toMatch(/\brole\b/i);
+    expect(server.requests - before).toBe(1);
+  });
+});
+
