@@ -1,7 +1,9 @@
 import * as http from "node:http";
 import * as https from "node:https";
+import type * as net from "node:net";
 import * as tls from "node:tls";
 import axios, { AxiosError, AxiosInstance } from "axios";
+import { HttpsProxyAgent } from "https-proxy-agent";
 import {
   AmbiguousResponse,
   ClientIdInUse,
@@ -11,6 +13,7 @@ import {
   CredentialsRejected,
   InitialAccessTokenExhausted,
   InitialAccessTokenRejected,
+  InsecureProxyRoute,
   InvalidClientMetadata,
   PolicyRejected,
   RealmNotFound,
@@ -24,6 +27,7 @@ import {
   TlsFailure,
   UnexpectedResponse,
 } from "./errors";
+import { displayProxy, proxyFor, ProxyRoute, ProxySettingError } from "./proxy";
 
 /** What kind of token authenticates a request; it decides how a 401 or 403 is explained. */
 export type TokenKind =
@@ -62,30 +66,83 @@ export interface RegistrationResponse<T> {
   data: T;
 }
 
+interface Route {
+  /** The proxy the request goes through, or undefined for a direct connection. */
+  proxy?: ProxyRoute;
+}
+
+type ConnectOptions = Parameters<HttpsProxyAgent<string>["connect"]>[1];
+
+/**
+ * A CONNECT tunnel whose TLS session with the server trusts what a direct connection would.
+ * HttpsProxyAgent drops the agent's own options when it opens the server's TLS session, so they are
+ * handed to each connection here.
+ */
+class TunnellingAgent extends HttpsProxyAgent<string> {
+  constructor(
+    proxyUrl: URL,
+    agentOptions: http.AgentOptions,
+    private readonly tlsOptions: { ca?: string[] },
+  ) {
+    super(proxyUrl, { ...agentOptions, ...tlsOptions });
+  }
+
+  override connect(req: http.ClientRequest, opts: ConnectOptions): Promise<net.Socket> {
+    return super.connect(req, { ...opts, ...this.tlsOptions } as ConnectOptions);
+  }
+}
+
 const clients = new Map<string, AxiosInstance>();
 
-function transport(opts: TransportOptions): AxiosInstance {
-  const key = opts.caCertificate ?? "";
+function transport(opts: TransportOptions, route: Route): AxiosInstance {
+  const proxyHref = route.proxy?.proxyUrl.href ?? "";
+  const key = `${opts.caCertificate ?? ""}|${proxyHref}`;
   let client = clients.get(key);
   if (!client) {
+    // Setting `ca` replaces Node's trust store, so the private CA is added to the public roots.
+    const tlsOptions = opts.caCertificate ? { ca: [...tls.rootCertificates, opts.caCertificate] } : {};
+    // Keep-alive: hundreds of clients in one `pulumi up` share a few connections.
+    const agentOptions = { keepAlive: true, maxSockets: 16 };
     client = axios.create({
-      // Keep-alive: hundreds of clients in one `pulumi up` share a few connections.
-      httpAgent: new http.Agent({ keepAlive: true, maxSockets: 16 }),
-      httpsAgent: new https.Agent({
-        keepAlive: true,
-        maxSockets: 16,
-        // Setting `ca` replaces Node's trust store, so the private CA is added to the public roots.
-        ...(opts.caCertificate ? { ca: [...tls.rootCertificates, opts.caCertificate] } : {}),
-      }),
+      httpAgent: new http.Agent(agentOptions),
+      // Through a proxy: a CONNECT tunnel, TLS from this process to the server, verified as without one.
+      httpsAgent: route.proxy ? new TunnellingAgent(route.proxy.proxyUrl, agentOptions, tlsOptions) : new https.Agent({ ...agentOptions, ...tlsOptions }),
       validateStatus: () => true,
       maxRedirects: 0,
       // Keycloak's bodies are small; a runaway response is an error, not something to buffer.
       maxContentLength: 10 * 1024 * 1024,
+      // The proxy is chosen here (proxy.ts), never by axios.
       proxy: false,
     });
     clients.set(key, client);
   }
   return client;
+}
+
+/** How a request reaches its server; refuses a route on which a token would cross a proxy in plaintext. */
+function routeFor(req: RegistrationRequest): Route {
+  const target = new URL(req.url);
+  let proxy: ProxyRoute | undefined;
+  try {
+    proxy = proxyFor(target);
+  } catch (e) {
+    if (!(e instanceof ProxySettingError)) throw e;
+    throw new UnexpectedResponse(
+      "proxy-setting",
+      req.ctx,
+      `the proxy setting cannot be used: ${e.message}`,
+      "Fix the variable (e.g. HTTPS_PROXY=http://proxy.example.com:3128), or unset it if this machine reaches the server directly",
+    );
+  }
+  if (proxy && target.protocol === "http:") {
+    throw new InsecureProxyRoute(
+      "plaintext-through-proxy",
+      req.ctx,
+      `${proxy.variable} sends requests for ${target.origin} through the proxy ${displayProxy(proxy.proxyUrl)}, and over http:// the proxy would read the token and the client's secrets in plaintext; nothing was sent`,
+      `Use an https:// serverUrl (the request then crosses the proxy inside a TLS tunnel), or add ${target.hostname} to NO_PROXY if this machine reaches the server directly`,
+    );
+  }
+  return { proxy };
 }
 
 const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH|ERR_OSSL)/;
@@ -102,6 +159,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function send<T>(req: RegistrationRequest, opts: TransportOptions = {}): Promise<RegistrationResponse<T>> {
   const idempotent = req.method === "GET" || req.method === "DELETE";
   const attempts = idempotent ? 1 + Math.max(0, opts.retries ?? 3) : 1;
+  const route = routeFor(req);
   const deadlineMs = opts.timeoutMs ?? 30_000;
   let lastError: RegistrationError | undefined;
   for (let attempt = 0; attempt < attempts; attempt++) {
@@ -117,7 +175,7 @@ export async function send<T>(req: RegistrationRequest, opts: TransportOptions =
       const headers: Record<string, string> = { Accept: "application/json" };
       if (req.token && req.token.kind !== "anonymous") headers.Authorization = `Bearer ${req.token.value}`;
       if (req.body !== undefined) headers["Content-Type"] = req.contentType ?? "application/json";
-      const res = await transport(opts).request({
+      const res = await transport(opts, route).request({
         method: req.method,
         url: req.url,
         headers,
@@ -131,7 +189,7 @@ export async function send<T>(req: RegistrationRequest, opts: TransportOptions =
       if ((res.status >= 200 && res.status < 300) || req.acceptStatuses?.includes(res.status)) return { status: res.status, data: data as T };
       const contentType = String(res.headers["content-type"] ?? "");
       const wwwAuthenticate = String(res.headers["www-authenticate"] ?? "");
-      const err = errorFromResponse(req, { status: res.status, data, contentType, wwwAuthenticate });
+      const err = errorFromResponse(req, { status: res.status, data, contentType, wwwAuthenticate }, route);
       if (idempotent && RETRYABLE_STATUS.has(res.status)) {
         lastError = err;
         continue;
@@ -143,10 +201,10 @@ export async function send<T>(req: RegistrationRequest, opts: TransportOptions =
         ? new RequestTimedOut(
             "timeout",
             req.ctx,
-            `no answer within ${formatSeconds(deadlineMs)}, the deadline for the whole request, body included`,
+            `no answer within ${formatSeconds(deadlineMs)}, the deadline for the whole request, body included${via(route)}`,
             "Check that Keycloak is healthy and that nothing in between stalls the answer, or raise `keycloak-registration:timeoutSeconds`",
           )
-        : errorFromTransport(req, e);
+        : errorFromTransport(req, e, route);
       if (idempotent && !(err instanceof TlsFailure)) {
         lastError = err;
         continue;
@@ -162,6 +220,10 @@ export async function send<T>(req: RegistrationRequest, opts: TransportOptions =
 function formatSeconds(ms: number): string {
   const s = ms / 1000;
   return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
+function via(route: Route): string {
+  return route.proxy ? ` (through the proxy ${displayProxy(route.proxy.proxyUrl)} from ${route.proxy.variable})` : "";
 }
 
 function parseBody(raw: unknown): unknown {
@@ -209,7 +271,7 @@ const OAUTH_ERROR_CODE = /^[a-z][a-z0-9_]*$/;
  *   403 {"error":"insufficient_scope","error_description":"Forbidden"}.
  * So only the registration service's JSON error is evidence that a client is gone; anything else keeps the state.
  */
-function errorFromResponse(req: RegistrationRequest, answer: Answer): RegistrationError {
+function errorFromResponse(req: RegistrationRequest, answer: Answer, route: Route): RegistrationError {
   const { status, data } = answer;
   const json = /[/+]json\b/i.test(answer.contentType) && typeof data === "object" && data !== null && !Array.isArray(data);
   const body: OAuthError = json ? (data as OAuthError) : {};
@@ -314,7 +376,7 @@ function errorFromResponse(req: RegistrationRequest, answer: Answer): Registrati
     return new RequestForbidden(
       "forbidden",
       ctx,
-      `the server refused the request: no permission (HTTP 403${serverError ? ` ${serverError}` : ""})${said}`,
+      `the server refused the request: no permission (HTTP 403${serverError ? ` ${serverError}` : ""})${said}${via(route)}`,
       json
         ? "Nothing was changed and the resource keeps its state; ask the server's administrator which rule refused it"
         : "This answer is not the registration service's own (no JSON error): nothing was changed and the resource keeps its state; check for a proxy or gateway in between (HTTPS_PROXY, NO_PROXY) and that serverUrl reaches the server directly",
@@ -322,7 +384,7 @@ function errorFromResponse(req: RegistrationRequest, answer: Answer): Registrati
     );
   }
   if (status === 401) {
-    return ambiguous(req, answer, description, details);
+    return ambiguous(req, answer, route, description, details);
   }
   if (status === 400 && /client identifier in use/i.test(description ?? "")) {
     return new ClientIdInUse(
@@ -370,13 +432,22 @@ function errorFromResponse(req: RegistrationRequest, answer: Answer): Registrati
     );
   }
   if (status === 404) {
-    return ambiguous(req, answer, description, details);
+    return ambiguous(req, answer, route, description, details);
+  }
+  if (status === 407) {
+    return new UnexpectedResponse(
+      "proxy-authentication-required",
+      ctx,
+      `the proxy asks for credentials (HTTP 407)${via(route)}`,
+      "Give the proxy's credentials in the proxy variable (http://user:password@proxy.example.com:3128), or ask for this host to be exempt",
+      details,
+    );
   }
   if (status >= 500) {
     return new ServerFailure(
       "server-error",
       ctx,
-      `the server answered HTTP ${status}${said}`,
+      `the server answered HTTP ${status}${said}${via(route)}`,
       "This is a server-side failure; check Keycloak's log and run again. Nothing was changed in the stack",
       details,
     );
@@ -384,7 +455,7 @@ function errorFromResponse(req: RegistrationRequest, answer: Answer): Registrati
   return new UnexpectedResponse(
     "unexpected-response",
     ctx,
-    `the server answered HTTP ${status}${said}`,
+    `the server answered HTTP ${status}${said}${via(route)}`,
     "Check that serverUrl points at Keycloak itself (not a proxy or login page) and that the realm exists",
     details,
   );
@@ -394,6 +465,7 @@ function errorFromResponse(req: RegistrationRequest, answer: Answer): Registrati
 function ambiguous(
   req: RegistrationRequest,
   answer: Answer,
+  route: Route,
   description: string | undefined,
   details: { status: number; serverError?: string; serverDescription?: string },
 ): RegistrationError {
@@ -401,7 +473,7 @@ function ambiguous(
   return new AmbiguousResponse(
     "ambiguous-response",
     req.ctx,
-    `the server answered HTTP ${answer.status} with ${what} that is not the registration service's own JSON error${description ? ` ("${description}")` : ""}`,
+    `the server answered HTTP ${answer.status} with ${what} that is not the registration service's own JSON error${description ? ` ("${description}")` : ""}${via(route)}`,
     "This is no evidence that the client is gone or that its token was rejected, so the state was kept and nothing was changed. " +
       "Check for a proxy or gateway in between (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and that serverUrl reaches Keycloak itself",
     details,
@@ -429,7 +501,7 @@ function policyHint(policy: string, details: string): string {
   return "Change the client so the policy accepts it, or ask a realm administrator to adjust the realm's client registration policies";
 }
 
-function errorFromTransport(req: RegistrationRequest, e: unknown): RegistrationError {
+function errorFromTransport(req: RegistrationRequest, e: unknown, route: Route): RegistrationError {
   const err = e as AxiosError & { code?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code ?? "";
   const ctx = req.ctx;
@@ -437,17 +509,19 @@ function errorFromTransport(req: RegistrationRequest, e: unknown): RegistrationE
     return new TlsFailure(
       "tls",
       ctx,
-      `the TLS connection failed (${code || "TLS error"})`,
+      `the TLS connection failed (${code || "TLS error"})${via(route)}`,
       "If Keycloak uses a private CA, give its PEM certificate with `keycloak-registration:caCertificate` (or NODE_EXTRA_CA_CERTS); check that serverUrl's host name matches the certificate",
     );
   }
   if (code === "ETIMEDOUT" || code === "ECONNABORTED" || /timeout/i.test(err.message ?? "")) {
-    return new RequestTimedOut("timeout", ctx, `the connection timed out (${code || "timeout"})`, "Check that Keycloak is healthy and reachable, or raise `keycloak-registration:timeoutSeconds`");
+    return new RequestTimedOut("timeout", ctx, `the connection timed out (${code || "timeout"})${via(route)}`, "Check that Keycloak is healthy and reachable, or raise `keycloak-registration:timeoutSeconds`");
   }
   return new ServerUnreachable(
     "unreachable",
     ctx,
-    `the server could not be reached (${code || "network error"})`,
-    "Check serverUrl, that Keycloak is running and that this machine can reach it",
+    `the server could not be reached (${code || "network error"})${via(route)}`,
+    route.proxy
+      ? `Check serverUrl, that the proxy is running and lets this machine reach the server, or exempt the host with NO_PROXY`
+      : "Check serverUrl, that Keycloak is running and that this machine can reach it",
   );
 }
