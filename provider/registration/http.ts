@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import type * as net from "node:net";
@@ -44,7 +45,7 @@ export interface TransportOptions {
    * (default 30 000). A deadline, not an idle timeout: a server or proxy that trickles its answer is cut off.
    */
   timeoutMs?: number;
-  /** PEM-encoded CA certificate(s) to trust in addition to Node's defaults, for a private CA. */
+  /** PEM-encoded CA certificate(s) to trust in addition to Node's roots and NODE_EXTRA_CA_CERTS, for a private CA. */
   caCertificate?: string;
   /** How many times an idempotent request (GET, DELETE) is retried after a transient failure (default 3). */
   retries?: number;
@@ -64,6 +65,37 @@ export interface RegistrationRequest {
 export interface RegistrationResponse<T> {
   status: number;
   data: T;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+const extraCertificatesByFile = new Map<string, string[]>();
+
+/** The certificates of NODE_EXTRA_CA_CERTS: Node reads them at start-up but leaves them out of `tls.rootCertificates`. */
+function extraCertificates(): string[] {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return [];
+  let certs = extraCertificatesByFile.get(file);
+  if (!certs) {
+    try {
+      certs = fs.readFileSync(file, "utf8").match(PEM_CERTIFICATE) ?? [];
+    } catch {
+      // Node itself warns at start-up about an unreadable file and then goes on without it.
+      certs = [];
+    }
+    extraCertificatesByFile.set(file, certs);
+  }
+  return certs;
+}
+
+/**
+ * What a connection with a private CA trusts: Node's default store (its roots, NODE_EXTRA_CA_CERTS and,
+ * where Node is told to, the system's) plus the private CA. Setting `ca` on an agent replaces the
+ * default store, so everything it held is listed again.
+ */
+export function trustedCertificates(caCertificate: string): string[] {
+  const getCACertificates = (tls as { getCACertificates?: (type?: string) => string[] }).getCACertificates;
+  const defaults = getCACertificates ? getCACertificates("default") : [...tls.rootCertificates, ...extraCertificates()];
+  return [...defaults, caCertificate];
 }
 
 interface Route {
@@ -99,8 +131,7 @@ function transport(opts: TransportOptions, route: Route): AxiosInstance {
   const key = `${opts.caCertificate ?? ""}|${proxyHref}`;
   let client = clients.get(key);
   if (!client) {
-    // Setting `ca` replaces Node's trust store, so the private CA is added to the public roots.
-    const tlsOptions = opts.caCertificate ? { ca: [...tls.rootCertificates, opts.caCertificate] } : {};
+    const tlsOptions = opts.caCertificate ? { ca: trustedCertificates(opts.caCertificate) } : {};
     // Keep-alive: hundreds of clients in one `pulumi up` share a few connections.
     const agentOptions = { keepAlive: true, maxSockets: 16 };
     client = axios.create({

@@ -2,8 +2,12 @@
  * The request layer against hostile loopback servers: a deadline that covers the whole answer, and
  * (further below) status handling that treats only the registration service's own answers as evidence.
  */
+import { execFile } from "node:child_process";
 import * as http from "node:http";
+import * as https from "node:https";
 import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { createPrivateCa, type PrivateCa } from "../bed/privateCa";
 import {
   AmbiguousResponse,
   ClientNotFound,
@@ -190,3 +194,62 @@ describe("only the registration service's own answers are evidence", () => {
   });
 });
 
+describe("caCertificate adds a private CA to what Node already trusts", () => {
+  const cas: PrivateCa[] = [];
+  const servers: https.Server[] = [];
+  afterAll(async () => {
+    for (const s of servers) {
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+    for (const ca of cas) ca.remove();
+  });
+
+  async function tlsServer(ca: PrivateCa, name: string): Promise<string> {
+    const cert = ca.issue(name, { ip: ["127.0.0.1"] });
+    const server = https.createServer({ cert: cert.certificatePem, key: cert.keyPem }, (_req, res) => res.writeHead(200, { "Content-Type": "application/json" }).end('{"ok":true}'));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  }
+
+  /** Runs `send` in a fresh Node process (NODE_EXTRA_CA_CERTS is read at start-up) and reports what each URL gave. */
+  function sendFromChild(env: Record<string, string>, caCertificate: string | undefined, urls: string[]): Promise<string[]> {
+    const script = `
+      const { send } = require(${JSON.stringify(path.resolve(__dirname, "../../provider/registration/http.ts"))});
+      (async () => {
+        const out = [];
+        for (const url of JSON.parse(process.env.URLS)) {
+          const r = await send({ method: "GET", url, ctx: { operation: "read", serverUrl: url, realm: "ca" } }, { retries: 0, caCertificate: process.env.CA_PEM || undefined })
+            .then((res) => "ok " + res.status, (e) => e.constructor.name + " " + (e.message.match(/\\(([A-Z_]+)\\)/) || [])[1]);
+          out.push(r);
+        }
+        process.stdout.write(JSON.stringify(out));
+      })();`;
+    return new Promise((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ["-r", "tsx/cjs", "-e", script],
+        { cwd: path.resolve(__dirname, "../.."), env: { ...process.env, ...env, URLS: JSON.stringify(urls), CA_PEM: caCertificate ?? "" }, timeout: 60_000 },
+        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as string[])),
+      );
+    });
+  }
+
+  test("with NODE_EXTRA_CA_CERTS naming CA A and caCertificate naming CA B, servers of A and of B are trusted, a server of CA C is not", async () => {
+    const [a, b, c] = ["extra", "configured", "unrelated"].map((n) => createPrivateCa(`kcreg ${n} CA`));
+    cas.push(a!, b!, c!);
+    const urls = [await tlsServer(a!, "by-extra"), await tlsServer(b!, "by-configured"), await tlsServer(c!, "by-unrelated")];
+    expect(await sendFromChild({ NODE_EXTRA_CA_CERTS: a!.caCertificateFile }, b!.caCertificatePem, urls)).toEqual([
+      "ok 200",
+      "ok 200",
+      "TlsFailure UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    ]);
+    // Without caCertificate Node's own store (with NODE_EXTRA_CA_CERTS) decides alone.
+    expect(await sendFromChild({ NODE_EXTRA_CA_CERTS: a!.caCertificateFile }, undefined, urls)).toEqual([
+      "ok 200",
+      "TlsFailure UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      "TlsFailure UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    ]);
+  });
+});

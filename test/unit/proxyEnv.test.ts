@@ -1,3 +1,8 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tls from "node:tls";
+import { trustedCertificates } from "../../provider/registration/http";
 import { bypassesProxy, displayProxy, proxyFor, ProxySettingError } from "../../provider/registration/proxy";
 
 const url = (u: string) => new URL(u);
@@ -60,3 +65,29 @@ describe("which proxy a request goes through (curl's reading of the environment)
   });
 });
 
+describe("what a connection with caCertificate trusts", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kcreg-extra-ca-"));
+  const saved = process.env.NODE_EXTRA_CA_CERTS;
+  afterAll(() => {
+    if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+    else process.env.NODE_EXTRA_CA_CERTS = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const pem = (label: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(label).toString("base64")}\n-----END CERTIFICATE-----`;
+
+  test("Node's roots, every certificate of NODE_EXTRA_CA_CERTS, then the private CA", () => {
+    const file = path.join(dir, "extra.pem");
+    fs.writeFileSync(file, `${pem("extra one")}\nsome text between\n${pem("extra two")}\n`);
+    process.env.NODE_EXTRA_CA_CERTS = file;
+    const trusted = trustedCertificates(pem("private"));
+    for (const root of tls.rootCertificates) expect(trusted).toContain(root);
+    expect(trusted).toContain(pem("extra one"));
+    expect(trusted).toContain(pem("extra two"));
+    expect(trusted.at(-1)).toBe(pem("private"));
+  });
+
+  test("an unreadable NODE_EXTRA_CA_CERTS is skipped, as Node does after its start-up warning", () => {
+    process.env.NODE_EXTRA_CA_CERTS = path.join(dir, "missing.pem");
+    expect(trustedCertificates(pem("private"))).toEqual([...tls.rootCertificates, pem("private")]);
+  });
+});
