@@ -1,23 +1,26 @@
 /**
- * Four projects: `unit` (pure functions, no network), `integration` (provider functions against a
- * real Keycloak), `e2e` (a real `pulumi` engine against a real Keycloak), and `compat`: the
- * Keycloak-facing integration and e2e suites again, unchanged, against the older Keycloak major
- * (COMPAT_KEYCLOAK_VERSION in test/bed/keycloak.ts, 25.0.6). The global setup starts what the
- * selected projects need and publishes it to the workers through the environment.
+ * Five projects: `unit` (pure functions, no network), `integration` (provider functions against a
+ * real Keycloak), `e2e` (a real `pulumi` engine against a real Keycloak), `compat` (the
+ * Keycloak-facing integration and e2e suites again, unchanged, against the older Keycloak major,
+ * COMPAT_KEYCLOAK_VERSION in test/bed/keycloak.ts) and `node22` (the lifecycle, packed-package,
+ * examples and demo suites again with the product under Node.js 22; everything else runs under
+ * Node.js 24, see test/bed/node.ts). The global setup starts what the projects with tests in the run
+ * need and publishes it to the workers through the environment.
  */
 // Type errors are caught by `tsc` in `npm test`; ts-jest only transpiles.
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }];
 
-// Jest runs a global-setup module once per run, not once per project that names it: `compat`
-// (which needs its own, older Keycloak) has a module of its own.
-const project = (name, needsBed, testMatch = [`<rootDir>/test/${name}/**/*.test.ts`], globals = {}, setup = "globalSetup") => ({
+// Jest runs a global-setup module once per run, however many projects name it: it prepares for all of them.
+const project = (name, needsBed, testMatch = [`<rootDir>/test/${name}/**/*.test.ts`], globals = {}) => ({
   displayName: name,
   testEnvironment: "node",
   transform: { "^.+\\.ts$": tsJest },
   testMatch,
   globals,
   moduleFileExtensions: ["ts", "js", "json"],
-  ...(needsBed ? { globalSetup: `<rootDir>/test/bed/${setup}.ts`, globalTeardown: "<rootDir>/test/bed/globalTeardown.ts" } : {}),
+  // Programs and projects the tests write (their package.json files are not modules of this repository).
+  modulePathIgnorePatterns: ["<rootDir>/test/.tmp/", "<rootDir>/bench/.tmp/"],
+  ...(needsBed ? { globalSetup: "<rootDir>/test/bed/globalSetup.ts", globalTeardown: "<rootDir>/test/bed/globalTeardown.ts" } : {}),
 });
 
 /** @type {import('jest').Config} */
@@ -38,9 +41,15 @@ module.exports = {
         "<rootDir>/test/e2e/{engine.smoke,keycloakClient.lifecycle,oidcClient.lifecycle,examples,rootProgram,concurrency}.test.ts",
       ],
       { __KCREG_COMPAT__: true },
-      "globalSetupCompat",
+    ),
+    project(
+      "node22",
+      true,
+      ["<rootDir>/test/e2e/{engine.smoke,keycloakClient.lifecycle,oidcClient.lifecycle,packedPackage,examples,demo}.test.ts"],
+      { __KCREG_NODE__: 22 },
     ),
   ],
+  testSequencer: "<rootDir>/test/bed/sequencer.js",
   // A global option in Jest: long enough for a `pulumi up` of many clients on a loaded 2-core machine.
   testTimeout: 600_000,
   maxWorkers: 2,

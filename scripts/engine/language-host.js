@@ -13,10 +13,14 @@
 // Self-contained on purpose: it is copied into the engine cache's bin dir, outside any checkout, and
 // loads @grpc/grpc-js and the generated stubs from the @pulumi/pulumi that the program itself uses.
 //
-// Not implemented (the engine does not need them for up/preview/refresh/destroy of a JavaScript program):
+// TypeScript as with Pulumi's own host: on unless the project's `runtime.options.typescript` is false
+// (or the host is started with -typescript=false); then PULUMI_NODEJS_TYPESCRIPT=true tells
+// @pulumi/pulumi/cmd/run to register ts-node itself (the program's typescript and ts-node, else the
+// SDK's vendored ones), with `tsconfig` as PULUMI_NODEJS_TSCONFIG_PATH.
+//
+// Not implemented (the engine does not need them for up/preview/refresh/destroy):
 // RunPlugin, Template, GenerateProgram, GenerateProject, GeneratePackage, Pack, Link. grpc-js answers
-// UNIMPLEMENTED for those. TypeScript programs are not supported unless runtime option `typescript: true`
-// is set and ts-node/typescript resolve from the program directory.
+// UNIMPLEMENTED for those.
 //
 // Debugging: set KCREG_LANGHOST_LOG=<file> to append one line per RPC and per spawned program.
 "use strict";
@@ -26,7 +30,6 @@ const fs = require("node:fs");
 const net = require("node:net");
 const path = require("node:path");
 
-const HOST_VERSION = "3.260.0"; // reported by GetPluginInfo; matches the npm @pulumi/pulumi the project pins
 const EXIT_CODE_BAIL = 32; // @pulumi/pulumi/cmd/run: "already showed the user an actionable message"
 
 // ---------------------------------------------------------------------------------------------------------
@@ -109,6 +112,8 @@ try {
   process.exit(1);
 }
 const { grpc, services, lang, plugin, empty } = rpc;
+// Reported by GetPluginInfo: the version of the SDK whose runner we start.
+const HOST_VERSION = JSON.parse(fs.readFileSync(path.join(rpc.pulumiPkg, "package.json"), "utf8")).version;
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers.
@@ -208,10 +213,15 @@ function runProgram(req) {
   args.push(entryPoint);
   args.push(...req.getArgsList());
 
+  if (options.typescript !== undefined && typeof options.typescript !== "boolean") {
+    return { error: "typescript option must be a boolean" };
+  }
+  const typescript = typeof options.typescript === "boolean" ? options.typescript : flags.typescript !== "false";
   const env = { ...process.env, PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys) };
-  if (options.typescript === true) env.PULUMI_NODEJS_TYPESCRIPT = "true";
+  if (typescript) env.PULUMI_NODEJS_TYPESCRIPT = "true";
   else delete env.PULUMI_NODEJS_TYPESCRIPT;
-  if (typeof options.tsconfig === "string" && options.tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = options.tsconfig;
+  const tsconfig = typeof options.tsconfig === "string" && options.tsconfig ? options.tsconfig : flags.tsconfig;
+  if (tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = tsconfig;
 
   const nodeArgs = [...splitArgs(typeof options.nodeargs === "string" ? options.nodeargs : ""), ...args];
   debug(`spawn ${process.execPath} ${nodeArgs.join(" ")} (cwd ${programDirectory})`);

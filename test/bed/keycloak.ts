@@ -32,7 +32,7 @@ import * as path from "node:path";
 import axios from "axios";
 import { cacheDir } from "./cache";
 import { guardServerGroup, procStartTime } from "./serverGroup";
-import { freePort, readFileSafe, sleep, tail } from "./util";
+import { freePort, pidAlive, readFileSafe, sleep, tail, withLock } from "./util";
 
 /** Newest 26.x on Maven Central when the bed was written; see `pickJdk` for the JDK it runs on. */
 export const DEFAULT_KEYCLOAK_VERSION = "26.7.3";
@@ -368,57 +368,6 @@ function isDist(dir: string): boolean {
   return fs.existsSync(path.join(dir, "bin", "kc.sh")) && fs.existsSync(path.join(dir, "lib", "quarkus-run.jar"));
 }
 
-/**
- * Cross-process lock: a directory that only one process can create. A lock whose owner PID is
- * gone (crash, SIGKILL) is taken over.
- */
-async function withLock<T>(lockDir: string, log: (l: string) => void, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 20 * 60_000;
-  let announced = false;
-  for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(path.join(lockDir, "owner"), `${process.pid}\n`);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
-    if (lockIsStale(lockDir)) {
-      const aside = `${lockDir}.stale-${randomBytes(4).toString("hex")}`;
-      try {
-        fs.renameSync(lockDir, aside); // only one of several waiters wins this
-        fs.rmSync(aside, { recursive: true, force: true });
-      } catch {
-        /* someone else took it over */
-      }
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${lockDir}`);
-    if (!announced) log(`waiting for another process to finish provisioning (${lockDir})`);
-    announced = true;
-    await sleep(500);
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
-  }
-}
-
-function lockIsStale(lockDir: string): boolean {
-  try {
-    const pid = Number(fs.readFileSync(path.join(lockDir, "owner"), "utf8").trim());
-    return !(pid > 0 && pidAlive(pid));
-  } catch {
-    // No owner file yet: only stale if it has been like that for a while.
-    try {
-      return Date.now() - fs.statSync(lockDir).mtimeMs > 60_000;
-    } catch {
-      return false;
-    }
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // JDK
 // ---------------------------------------------------------------------------------------------
@@ -747,19 +696,6 @@ function pruneOldRuns(runsDir: string): void {
     } catch {
       /* raced with another pruner */
     }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Process control
-// ---------------------------------------------------------------------------------------------
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

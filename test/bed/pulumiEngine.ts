@@ -12,12 +12,15 @@ import { cacheDir } from "./cache";
  *   the Go module github.com/pulumi/pulumi/pkg/v3 at {@link PULUMI_CLI_VERSION} through a wrapper module
  *   generated in the cache dir (minutes, once per machine).
  * - `pulumi-language-nodejs`: our own language host (scripts/engine/language-host.js), since the Go
- *   module of Pulumi's host is not available from the module proxy here.
- * - `pulumi-resource-pulumi-nodejs`: our launcher for `@pulumi/pulumi/cmd/dynamic-provider`
- *   (scripts/engine/dynamic-provider.js).
+ *   module of Pulumi's host is not available from the module proxy here. It behaves as Pulumi's does
+ *   where users can tell (TypeScript on by default, the same runner, config and flags).
+ * - `pulumi-resource-pulumi-nodejs`: Pulumi's own launcher of the dynamic provider, the script at the
+ *   root of the @pulumi/pulumi package (the one Pulumi's CLI distribution ships): it starts
+ *   `node <@pulumi/pulumi/cmd/dynamic-provider>` as resolved from the program's directory.
  *
- * The two launchers are copied into the bin dir on every call (cheap), so the cache stays correct for
- * any checkout and picks up edits to them. They resolve @pulumi/pulumi from the program's directory.
+ * Both are copied into the bin dir on every call (cheap), so the cache stays correct for any checkout
+ * and picks up edits. Like Pulumi's, the dynamic provider does not watch the engine: a provider whose
+ * CLI was killed lives on, and the harness (pulumiHarness.ts) stops such orphans.
  */
 
 /**
@@ -48,15 +51,13 @@ export interface EnsureOptions {
   log?: (line: string) => void;
 }
 
-const LAUNCHERS: ReadonlyArray<{ name: string; source: string }> = [
-  { name: "pulumi-language-nodejs", source: "language-host.js" },
-  { name: "pulumi-resource-pulumi-nodejs", source: "dynamic-provider.js" },
-];
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
-function launcherSourceDir(): string {
-  // test/bed -> <repo>/scripts/engine
-  return path.resolve(__dirname, "..", "..", "scripts", "engine");
-}
+const LAUNCHERS: ReadonlyArray<{ name: string; source: () => string }> = [
+  { name: "pulumi-language-nodejs", source: () => path.join(REPO_ROOT, "scripts", "engine", "language-host.js") },
+  // The SDK the repository installs (devDependencies); the script resolves the program's own SDK at run time.
+  { name: "pulumi-resource-pulumi-nodejs", source: () => path.join(path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [REPO_ROOT] })), "pulumi-resource-pulumi-nodejs") },
+];
 
 /** Environment for running `pulumi` without network or account: used for version checks here. */
 function quietEnv(binDir: string, pulumiHome: string): NodeJS.ProcessEnv {
@@ -119,10 +120,9 @@ function writeExecutable(dest: string, content: string | Buffer): void {
 
 function installLaunchers(binDir: string, skip: ReadonlySet<string> = new Set()): void {
   fs.mkdirSync(binDir, { recursive: true });
-  const src = launcherSourceDir();
   for (const { name, source } of LAUNCHERS) {
     if (skip.has(name)) continue;
-    const file = path.join(src, source);
+    const file = source();
     if (!fs.existsSync(file)) throw new Error(`Pulumi engine: launcher source ${file} is missing from the checkout`);
     const content = fs.readFileSync(file);
     const dest = path.join(binDir, name);
@@ -335,7 +335,7 @@ function fromPath(ownBinDirs: string[], log: (l: string) => void): PulumiEngine 
     log(`Pulumi engine: ignoring ${found} (version ${version ?? "unknown"}; need 3.x >= ${MIN_COMPATIBLE_VERSION})`);
     return undefined;
   }
-  // A bin dir of our own: a link to that CLI, its own language host if it has one, our launchers otherwise.
+  // A bin dir of our own: a link to that CLI, its own language host if it has one, the bed's otherwise.
   const binDir = cacheDir("pulumi", "ambient", "bin");
   fs.mkdirSync(binDir, { recursive: true });
   symlinkForce(real, path.join(binDir, "pulumi"));

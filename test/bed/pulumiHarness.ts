@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+import { productNode } from "./node";
 import { ensurePulumiEngine, type PulumiEngine } from "./pulumiEngine";
 
 /**
@@ -15,6 +16,12 @@ import { ensurePulumiEngine, type PulumiEngine } from "./pulumiEngine";
  * With `backendUrl` (e.g. `postgres://...`) the state goes there instead of the `file://` backend
  * (`remove()` leaves that backend alone).
  *
+ * Every command runs under the Node.js the test selects (test/bed/node.ts: first on PATH, so the
+ * language host, the program and Pulumi's dynamic-provider launcher all find it). Processes a command
+ * leaves behind are stopped when it ends: Pulumi's dynamic provider does not watch the engine, so
+ * after the CLI is killed it would live on. They get {@link ORPHAN_GRACE_MS} to finish the requests
+ * they had sent (as a provider does when a real CLI crashes), then SIGKILL.
+ *
  * The program directory should live inside the repository (e.g. `test/.tmp/<name>/`, see
  * {@link makeProgramDir}) so that `require("@pulumi/pulumi")` resolves to the repository's node_modules.
  * It needs a Pulumi.yaml with `runtime: nodejs`; give it `main: index.js` (or a package.json of its own
@@ -22,6 +29,44 @@ import { ensurePulumiEngine, type PulumiEngine } from "./pulumiEngine";
  */
 
 export type ConfigValue = string | { value: string; secret: true };
+
+/** How long the processes of a CLI that was killed may go on (a provider finishing its requests) before they are stopped. */
+export const ORPHAN_GRACE_MS = 3_000;
+/** Marks every process a command starts (the environment is inherited by plugins and programs), to find them afterwards. */
+const RUN_MARKER = "KCREG_HARNESS_RUN";
+
+/** PIDs of the live processes whose environment holds `RUN_MARKER=<id>` (Linux /proc). */
+function processesOfRun(id: string): number[] {
+  const needle = Buffer.from(`${RUN_MARKER}=${id}\0`);
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/environ`).includes(needle)) pids.push(Number(entry));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return pids;
+}
+
+/** Waits up to `graceMs` for the processes of run `id` to exit by themselves, then SIGKILLs the rest; returns how many were killed. */
+async function stopProcessesOfRun(id: string, graceMs: number): Promise<number> {
+  const deadline = Date.now() + graceMs;
+  let left = processesOfRun(id);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = processesOfRun(id);
+  }
+  for (const pid of left) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+  return left.length;
+}
 
 export interface StackOptions {
   programDir: string;
@@ -59,6 +104,8 @@ export interface CommandOptions {
   env?: Record<string, string>;
   /** Appended to the command line. */
   args?: string[];
+  /** Values on the command line that are secret: masked in `CommandResult.args` and in errors. */
+  secretValues?: string[];
   /** Written to stdin, which is then closed. */
   stdin?: string;
   /** Called with each chunk of output as it arrives (e.g. to kill `up` at a given point). */
@@ -74,6 +121,8 @@ export interface CommandResult {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /** Processes the command left running that the harness had to kill (see {@link ORPHAN_GRACE_MS}). */
+  orphansKilled: number;
   /** Parsed stdout for commands run with --json (undefined if it does not parse). */
   json?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
@@ -104,23 +153,17 @@ export function getPulumiEngine(log?: (line: string) => void): Promise<PulumiEng
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 /**
- * Creates `test/.tmp/<prefix>-<random>/` in the repository with a Pulumi.yaml (runtime nodejs,
- * typescript off, `main: index.js`), a minimal package.json and the given files. Returns its path.
+ * Creates `test/.tmp/<prefix>-<random>/` in the repository with a Pulumi.yaml (`runtime: nodejs`,
+ * `main: index.js`), a minimal package.json and the given files (a Pulumi.yaml among them replaces
+ * the default). Returns its path.
  */
 export function makeProgramDir(opts: { prefix: string; project?: string; files: Record<string, string> }): string {
   const dir = path.join(REPO_ROOT, "test", ".tmp", `${opts.prefix}-${randomBytes(4).toString("hex")}`);
   fs.mkdirSync(dir, { recursive: true });
   const project = opts.project ?? opts.prefix.replace(/[^A-Za-z0-9_.-]/g, "-");
   const files: Record<string, string> = {
-    "Pulumi.yaml": [
-      `name: ${project}`,
-      "runtime:",
-      "  name: nodejs",
-      "  options:",
-      "    typescript: false",
-      "main: index.js",
-      "",
-    ].join("\n"),
+    // Pulumi's defaults: TypeScript support on, as for any `runtime: nodejs` project.
+    "Pulumi.yaml": [`name: ${project}`, "runtime: nodejs", "main: index.js", ""].join("\n"),
     "package.json": JSON.stringify({ name: project, private: true, main: "index.js" }, null, 2) + "\n",
     ...opts.files,
   };
@@ -137,6 +180,10 @@ export class PulumiStack {
   /** PULUMI_BACKEND_URL of every command (`file://<rootDir>/backend` unless StackOptions.backendUrl). */
   readonly backendUrl: string;
   private readonly running = new Set<ChildProcess>();
+  /** Marker ids of the commands still running (see {@link processesOfRun}). */
+  private readonly runs = new Set<string>();
+  /** True after a destroy that succeeded, until the next command that can create resources. */
+  private empty = true;
 
   private constructor(
     readonly engine: PulumiEngine,
@@ -157,7 +204,7 @@ export class PulumiStack {
     }
     this.env = {
       ...base,
-      PATH: [engine.binDir, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
+      PATH: [engine.binDir, productNode().binDir, process.env.PATH ?? ""].join(path.delimiter),
       PULUMI_BACKEND_URL: this.backendUrl,
       PULUMI_CONFIG_PASSPHRASE: passphrase,
       PULUMI_HOME: path.join(rootDir, "home"),
@@ -222,10 +269,16 @@ export class PulumiStack {
    */
   start(args: string[], opts: CommandOptions = {}): { child: ChildProcess; result: Promise<CommandResult> } {
     const fullArgs = ["--non-interactive", "--color", "never", ...args, ...(opts.args ?? [])];
+    const masked = (text: string) => (opts.secretValues ?? []).reduce((t, v) => (v ? t.split(v).join("[secret]") : t), text);
+    const shownArgs = fullArgs.map(masked);
     const started = Date.now();
+    const run = randomBytes(8).toString("hex");
+    this.runs.add(run);
+    if (["up", "update", "import"].includes(args[0] ?? "") || (args[0] === "stack" && args[1] === "import")) this.empty = false;
+    const wholeDestroy = args[0] === "destroy" && !fullArgs.includes("--target");
     const child = spawn(this.engine.pulumi, fullArgs, {
       cwd: this.programDir,
-      env: { ...this.env, ...(opts.env ?? {}) },
+      env: { ...this.env, ...(opts.env ?? {}), [RUN_MARKER]: run },
       stdio: ["pipe", "pipe", "pipe"],
       detached: opts.killProcessGroup === true,
     });
@@ -282,13 +335,18 @@ export class PulumiStack {
         this.running.delete(child);
         reject(new Error(`PulumiStack: could not run ${this.engine.pulumi}: ${e.message}`));
       });
-      child.on("close", (code, signal) => {
+      child.on("close", async (code, signal) => {
         clearTimeout(timer);
         opts.signal?.removeEventListener("abort", onAbort);
         this.running.delete(child);
         logChunk("stdout", "", true);
         logChunk("stderr", "", true);
-        const res: CommandResult = { args: fullArgs, code, signal, stdout, stderr, durationMs: Date.now() - started };
+        const durationMs = Date.now() - started;
+        // A CLI that exited by itself has stopped its plugins; one that was killed has not.
+        const orphansKilled = await stopProcessesOfRun(run, signal ? ORPHAN_GRACE_MS : 0);
+        this.runs.delete(run);
+        const res: CommandResult = { args: shownArgs, code, signal, stdout, stderr, durationMs, orphansKilled };
+        if (wholeDestroy && code === 0) this.empty = true;
         if (fullArgs.includes("--json") || (args[0] === "stack" && args[1] === "export")) {
           try {
             res.json = JSON.parse(stdout);
@@ -394,12 +452,21 @@ export class PulumiStack {
     await this.run(args, { stdin: value });
   }
 
-  /** Sets several config values at once. */
+  /**
+   * Sets several config values in one `pulumi config set-all`. Its values go on the command line (it
+   * reads no stdin), so secret ones are masked in the result and in errors.
+   */
   async setAllConfig(config: Record<string, ConfigValue>): Promise<void> {
+    const args: string[] = [];
+    const secretValues: string[] = [];
     for (const [key, v] of Object.entries(config)) {
-      if (typeof v === "string") await this.setConfig(key, v);
-      else await this.setConfig(key, v.value, { secret: v.secret });
+      if (typeof v === "string") args.push("--plaintext", `${key}=${v}`);
+      else {
+        args.push("--secret", `${key}=${v.value}`);
+        secretValues.push(v.value);
+      }
     }
+    if (args.length) await this.run(["config", "set-all", ...this.stackArgs(), ...args], { secretValues });
   }
 
   async removeConfig(key: string): Promise<void> {
@@ -417,7 +484,21 @@ export class PulumiStack {
     fs.rmSync(path.join(this.backendDir, ".pulumi", "locks"), { recursive: true, force: true });
   }
 
-  /** Kills the commands still running and deletes the backend, PULUMI_HOME and the stack config file. */
+  /** True when the stack holds nothing: new, or a whole destroy succeeded and nothing ran since that could create resources. */
+  get destroyed(): boolean {
+    return this.empty;
+  }
+
+  /** The end of a test's stack: `destroy` unless the test's own last destroy succeeded, then {@link remove}. */
+  async teardown(): Promise<void> {
+    try {
+      if (!this.empty) await this.destroy({ allowFailure: true });
+    } finally {
+      this.remove();
+    }
+  }
+
+  /** Kills the commands still running (and everything they started) and deletes the backend, PULUMI_HOME and the stack config file. */
   remove(): void {
     for (const child of this.running) {
       try {
@@ -427,6 +508,14 @@ export class PulumiStack {
       }
     }
     this.running.clear();
+    for (const run of this.runs) for (const pid of processesOfRun(run)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+    this.runs.clear();
     fs.rmSync(this.rootDir, { recursive: true, force: true });
     fs.rmSync(this.configFile, { force: true });
   }

@@ -1,6 +1,8 @@
-// Smoke test of the test bed's Pulumi engine: a trivial dynamic resource through up, a no-op up, destroy.
+// Smoke test of the test bed's Pulumi engine: a trivial dynamic resource through up, a no-op up, destroy;
+// the program and the dynamic provider run under the selected Node.js, the provider through Pulumi's own launcher.
 import * as fs from "node:fs";
 
+import { productNode } from "../bed/node";
 import { makeProgramDir, PulumiStack } from "../bed/pulumiHarness";
 
 const PROGRAM = `"use strict";
@@ -8,7 +10,7 @@ const pulumi = require("@pulumi/pulumi");
 
 const provider = {
   async create(inputs) {
-    return { id: "smoke-" + inputs.name, outs: { name: inputs.name, greeting: "hello " + inputs.name } };
+    return { id: "smoke-" + inputs.name, outs: { name: inputs.name, greeting: "hello " + inputs.name, providerNode: process.version, providerMain: process.argv[1] } };
   },
   async diff(id, olds, news) {
     return { changes: olds.name !== news.name, replaces: olds.name !== news.name ? ["name"] : [] };
@@ -27,6 +29,7 @@ const thing = new Smoke("thing", { name: config.get("who") || "world" });
 exports.thingId = thing.id;
 exports.greeting = thing.greeting;
 exports.secretEcho = config.getSecret("secretWord");
+exports.programNode = process.version;
 `;
 
 jest.setTimeout(10 * 60_000);
@@ -60,6 +63,10 @@ describe("Pulumi engine smoke", () => {
     expect(smoke).toBeDefined();
     expect(smoke.id).toBe("smoke-kc");
     expect(smoke.outputs.greeting).toBe("hello kc");
+    const node = `v${productNode().version}`;
+    expect({ program: (await stack.outputs()).programNode, provider: smoke.outputs.providerNode }).toEqual({ program: node, provider: node });
+    // Pulumi's launcher (pulumi-resource-pulumi-nodejs, a shell script) runs the SDK's provider script as node's main module.
+    expect(smoke.outputs.providerMain).toMatch(/node_modules\/@pulumi\/pulumi\/cmd\/dynamic-provider(\/index\.js)?$/);
     expect(typeof smoke.inputs.__provider).toBe("string");
 
     const outputs = await stack.outputs();
