@@ -90,12 +90,13 @@ function extraCertificates(): string[] {
 /**
  * What a connection with a private CA trusts: Node's default store (its roots, NODE_EXTRA_CA_CERTS and,
  * where Node is told to, the system's) plus the private CA. Setting `ca` on an agent replaces the
- * default store, so everything it held is listed again.
+ * default store, so everything it held is listed again. Node 22.15+ lists its whole default store;
+ * older versions only their bundled roots, so NODE_EXTRA_CA_CERTS is read here as well.
  */
 export function trustedCertificates(caCertificate: string): string[] {
   const getCACertificates = (tls as { getCACertificates?: (type?: string) => string[] }).getCACertificates;
-  const defaults = getCACertificates ? getCACertificates("default") : [...tls.rootCertificates, ...extraCertificates()];
-  return [...defaults, caCertificate];
+  const defaults = getCACertificates ? getCACertificates("default") : tls.rootCertificates;
+  return [...new Set([...defaults, ...extraCertificates(), caCertificate])];
 }
 
 interface Route {

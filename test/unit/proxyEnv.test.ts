@@ -88,6 +88,8 @@ describe("what a connection with caCertificate trusts", () => {
 
   test("an unreadable NODE_EXTRA_CA_CERTS is skipped, as Node does after its start-up warning", () => {
     process.env.NODE_EXTRA_CA_CERTS = path.join(dir, "missing.pem");
-    expect(trustedCertificates(pem("private"))).toEqual([...tls.rootCertificates, pem("private")]);
+    const trusted = trustedCertificates(pem("private"));
+    for (const root of tls.rootCertificates) expect(trusted).toContain(root);
+    expect(trusted.at(-1)).toBe(pem("private"));
   });
 });
