@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Connection, realmUrl } from "./connection";
 import { CredentialsRejected, RegistrationError } from "./errors";
 import { send, TokenKind } from "./http";
@@ -45,7 +46,8 @@ export async function serviceAccountToken(
   creds: { clientId: string; clientSecret: string; realm?: string },
 ): Promise<string> {
   const realm = creds.realm ?? conn.realm;
-  const key = `${conn.serverUrl}|${realm}|${creds.clientId}`;
+  // The secret is part of the key (hashed, never kept as is): a changed or wrong secret is never served a token fetched with another.
+  const key = createHash("sha256").update(JSON.stringify([conn.serverUrl, realm, creds.clientId, creds.clientSecret])).digest("hex");
   const cached = serviceAccountTokens.get(key);
   if (cached && cached.expiresAt > Date.now()) return cached.value;
 

@@ -20,6 +20,7 @@ import {
   RequestForbidden,
   RequestTimedOut,
 } from "../../provider/registration/errors";
+import { serviceAccountToken } from "../../provider/registration/credentials";
 import { send, type TokenKind } from "../../provider/registration/http";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -251,5 +252,45 @@ describe("caCertificate adds a private CA to what Node already trusts", () => {
       "TlsFailure UNABLE_TO_VERIFY_LEAF_SIGNATURE",
       "TlsFailure UNABLE_TO_VERIFY_LEAF_SIGNATURE",
     ]);
+  });
+});
+
+describe("the service-account token cache", () => {
+  test("is keyed with the secret too: a changed or wrong secret is never served the token fetched with another", async () => {
+    const accepted = new Set(["first-secret-0a1b2c"]);
+    let issued = 0;
+    const asked: string[] = [];
+    server.handle((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        const secret = new URLSearchParams(body).get("client_secret") ?? "";
+        asked.push(`${req.url} ${secret}`);
+        if (!accepted.has(secret)) {
+          res.writeHead(401, { "Content-Type": "application/json" }).end('{"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}');
+          return;
+        }
+        res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ access_token: `token-${++issued}-for-${secret}`, expires_in: 300 }));
+      });
+    });
+    const conn = { serverUrl: server.url, realm: "cache", transport: { retries: 0 } };
+    const account = (clientSecret: string) => ({ clientId: "deployer", clientSecret });
+
+    expect(await serviceAccountToken(conn, account("first-secret-0a1b2c"))).toBe("token-1-for-first-secret-0a1b2c");
+    expect(await serviceAccountToken(conn, account("first-secret-0a1b2c"))).toBe("token-1-for-first-secret-0a1b2c");
+    expect(asked).toEqual(["/realms/cache/protocol/openid-connect/token first-secret-0a1b2c"]);
+
+    // A wrong secret goes to the token endpoint and is refused there, whatever is cached.
+    const e = await failure(serviceAccountToken(conn, account("wrong-secret-9z8y7x")));
+    expect(e).toBeInstanceOf(CredentialsRejected);
+    expect(e.code).toBe("service-account-rejected");
+    expect(e.message).not.toContain("wrong-secret-9z8y7x");
+    expect(asked).toHaveLength(2);
+
+    // The secret was rotated: the new one gets a token of its own.
+    accepted.add("second-secret-3d4e5f");
+    expect(await serviceAccountToken(conn, account("second-secret-3d4e5f"))).toBe("token-2-for-second-secret-3d4e5f");
+    expect(await serviceAccountToken(conn, account("second-secret-3d4e5f"))).toBe("token-2-for-second-secret-3d4e5f");
+    expect(asked).toHaveLength(3);
   });
 });
