@@ -358,8 +358,7 @@ export function likelyEnforcer(field: string): string {
 /**
  * With Keycloak's client secret rotation (the `secret-rotation` executor, a preview feature in
  * 26.7), the client's attributes say when the secret expires and until when the rotated-out one is
- * still accepted (seconds since the epoch; Keycloak writes 0 for "never"). A confidential client
- * without rotation has no expiry: 0, as RFC 7591's `client_secret_expires_at`.
+ * still accepted (seconds since the epoch). A secret that does not expire has neither.
  */
 export function secretExpiryOf(rep: ClientRepresentation): Pick<KeycloakClientState, "clientSecretExpiresAt" | "rotatedClientSecretExpiresAt"> {
   if (rep.publicClient === true || rep.bearerOnly === true) return {};
@@ -368,18 +367,19 @@ export function secretExpiryOf(rep: ClientRepresentation): Pick<KeycloakClientSt
     const n = typeof attributes[key] === "string" ? Number(attributes[key]) : Number.NaN;
     return Number.isFinite(n) ? n : undefined;
   };
+  const expires = seconds("client.secret.expiration.time");
   const rotated = seconds("client.secret.rotated.expiration.time");
-  return { clientSecretExpiresAt: seconds("client.secret.expiration.time") ?? 0, ...(rotated === undefined ? {} : { rotatedClientSecretExpiresAt: rotated }) };
+  return { ...(expires ? { clientSecretExpiresAt: expires } : {}), ...(rotated ? { rotatedClientSecretExpiresAt: rotated } : {}) };
 }
 
 /**
- * Whether a client's secret is under rotation. Keycloak 26.7 rotates it *after* building its answer to
- * an update (measured: the PUT answer carries the old secret and times, a GET right after the new
- * ones), so an update of such a client has to be followed by one read to learn the secret in use.
+ * Whether a client's secret is under rotation (it has an expiry). Keycloak 26.7 rotates it *after*
+ * building its answer to an update (measured: the PUT answer carries the old secret and times, a GET
+ * right after the new ones), so an update of such a client has to be followed by one read to learn
+ * the secret in use.
  */
-export function secretRotates(rep: ClientRepresentation): boolean {
-  const expiry = ((rep.attributes ?? {}) as Record<string, unknown>)["client.secret.expiration.time"];
-  return typeof expiry === "string" && expiry !== "" && expiry !== "0";
+export function secretRotates(state: Pick<KeycloakClientState, "clientSecretExpiresAt">): boolean {
+  return (state.clientSecretExpiresAt ?? 0) > 0;
 }
 
 /** The rotated-out secret Keycloak keeps in the attributes (plaintext): for the redactor, never for the state. */

@@ -51,6 +51,21 @@ export class KeycloakClient extends pulumi.dynamic.Resource {
   declare readonly redirectUris: pulumi.Output<string[] | undefined>;
   declare readonly webOrigins: pulumi.Output<string[] | undefined>;
   declare readonly attributes: pulumi.Output<Record<string, string> | undefined>;
+  declare readonly clientAuthenticatorType: pulumi.Output<string | undefined>;
+  /**
+   * With Keycloak's client secret rotation (the `secret-rotation` client-policy executor): when the
+   * current secret expires, in seconds since the epoch; undefined for a secret that does not expire.
+   * An update that makes Keycloak rotate the secret puts the new one in `clientSecret`.
+   */
+  declare readonly clientSecretExpiresAt: pulumi.Output<number | undefined>;
+  /** With client secret rotation: until when Keycloak still accepts the rotated-out secret (seconds since the epoch). */
+  declare readonly rotatedClientSecretExpiresAt: pulumi.Output<number | undefined>;
+  /**
+   * Declared values a client policy of the realm does not let Keycloak keep, by field:
+   * `{ declared, enforced }`. The provider accepts the enforced value (no diff, no update to fight it)
+   * and warns once; see the README, *Client policies*.
+   */
+  declare readonly serverOverrides: pulumi.Output<Record<string, { declared: unknown; enforced: unknown }> | undefined>;
 
   constructor(name: string, args: KeycloakClientArgs, opts?: pulumi.CustomResourceOptions) {
     const { serverUrl, realm } = keycloakLocation("KeycloakClient", name, args);
@@ -69,6 +84,9 @@ export class KeycloakClient extends pulumi.dynamic.Resource {
         registrationAccessToken: undefined,
         clientSecret: undefined,
         adapterConfig: undefined,
+        clientSecretExpiresAt: undefined,
+        rotatedClientSecretExpiresAt: undefined,
+        serverOverrides: undefined,
       },
       {
         ...opts,

@@ -54,6 +54,14 @@ export class OidcClient extends pulumi.dynamic.Resource {
   declare readonly scope: pulumi.Output<string | undefined>;
   declare readonly token_endpoint_auth_method: pulumi.Output<string | undefined>;
   declare readonly post_logout_redirect_uris: pulumi.Output<string[] | undefined>;
+  declare readonly dpop_bound_access_tokens: pulumi.Output<boolean | undefined>;
+  declare readonly tls_client_certificate_bound_access_tokens: pulumi.Output<boolean | undefined>;
+  declare readonly require_pushed_authorization_requests: pulumi.Output<boolean | undefined>;
+  /**
+   * Declared metadata a policy of the server does not let it keep, by field: `{ declared, enforced }`.
+   * The provider accepts the enforced value (no diff, no update to fight it) and warns once.
+   */
+  declare readonly serverOverrides: pulumi.Output<Record<string, { declared: unknown; enforced: unknown }> | undefined>;
 
   constructor(name: string, args: OidcClientArgs, opts?: pulumi.CustomResourceOptions) {
     let location: Record<string, pulumi.Input<string> | undefined>;
@@ -76,6 +84,7 @@ export class OidcClient extends pulumi.dynamic.Resource {
         client_secret_expires_at: undefined,
         registration_access_token: undefined,
         registration_client_uri: undefined,
+        serverOverrides: undefined,
       },
       {
         ...opts,

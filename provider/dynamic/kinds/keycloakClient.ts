@@ -3,7 +3,25 @@ import { BearerToken } from "../../registration/credentials";
 import { ClientRepresentation, deleteClient, readClient, registerClient, updateClient } from "../../registration/defaultEndpoint";
 import { readAdapterConfig } from "../../registration/installEndpoint";
 import { KeycloakClientInputs, keycloakClientArgsSchema } from "../../schema/keycloakClient";
-import { ClientFields, ClientScopes, createBody, diffClient, KeycloakClientState, needsCurrentScopes, observe, updateBody } from "../clientDiff";
+import { registerSecret } from "../../registration/redact";
+import {
+  ClientFields,
+  ClientScopes,
+  createBody,
+  diffClient,
+  keptClientOverrides,
+  KeycloakClientState,
+  likelyEnforcer,
+  needsCurrentScopes,
+  observe,
+  overridesOf,
+  rotatedSecretOf,
+  secretExpiryOf,
+  secretRotates,
+  updateBody,
+} from "../clientDiff";
+import { recordOf } from "../overrides";
+import { warnOfOverrides } from "../warnings";
 import { BaseInputs, ClientKind, Env } from "../lifecycle";
 import { OWNER_ATTRIBUTE } from "../ownership";
 import { originOf } from "../settings";
@@ -18,11 +36,22 @@ function rat(value: string): BearerToken {
   return { kind: "registration access token", value };
 }
 
-/** Outputs from the server's answer: identity, the newest token, the secret and the server's view of declared fields. */
-function stateFrom(rep: ClientRepresentation, declared: ClientFields, base: { serverUrl: string; realm: string }, previous?: KeycloakClientState): KeycloakClientState {
+/**
+ * Outputs from the server's answer: identity, the newest token, the secret and the server's view of
+ * declared fields. `written`: the answer is to this provider's own write (or a read right after it),
+ * so a declared value it does not hold is a server override; otherwise overrides recorded before are
+ * kept while the server still enforces them.
+ */
+function stateFrom(rep: ClientRepresentation, declared: ClientFields, base: { serverUrl: string; realm: string }, previous?: KeycloakClientState, written = false): KeycloakClientState {
   const isPublic = rep.publicClient === true || rep.bearerOnly === true;
+  // Keycloak's secret rotation keeps the rotated-out secret in plaintext among the attributes.
+  registerSecret(rotatedSecretOf(rep));
+  const view = observe(rep, declared);
+  const serverOverrides = written ? recordOf(overridesOf(declared, view)) : keptClientOverrides(previous?.serverOverrides, view, declared.protocol);
   return {
-    ...observe(rep, declared),
+    ...view,
+    ...secretExpiryOf(rep),
+    ...(serverOverrides ? { serverOverrides } : {}),
     serverUrl: base.serverUrl,
     realm: base.realm,
     clientId: String(rep.clientId ?? previous?.clientId),
@@ -64,7 +93,7 @@ export const keycloakClientKind: ClientKind<Inputs, KeycloakClientState> = {
   async register(env, inputs, auth, marker) {
     const body = createBody(inputs);
     if (marker) body.attributes = { ...((body.attributes as Record<string, string> | undefined) ?? {}), [OWNER_ATTRIBUTE]: marker };
-    return stateFrom(await registerClient(connectionOf(env, inputs), auth, body), inputs, inputs);
+    return stateFrom(await registerClient(connectionOf(env, inputs), auth, body), inputs, inputs, undefined, true);
   },
 
   async adopt(env, inputs, token) {
@@ -75,7 +104,7 @@ export const keycloakClientKind: ClientKind<Inputs, KeycloakClientState> = {
     const baseline = stateFrom({ ...current, registrationAccessToken: current.registrationAccessToken ?? token }, inputs, inputs);
     if (diffClient(baseline, inputs).changed.length === 0) return baseline;
     const rep = await updateClient(conn, clientId, rat(baseline.registrationAccessToken!), updateBody(baseline, inputs, current as ClientScopes));
-    return stateFrom(rep, inputs, inputs, baseline);
+    return stateFrom(rep, inputs, inputs, baseline, true);
   },
 
   async afterCreate(env, inputs, state, { registered }, saved) {
@@ -84,10 +113,13 @@ export const keycloakClientKind: ClientKind<Inputs, KeycloakClientState> = {
     // directAccessGrantsEnabled: true with standardFlowEnabled: false is stored, yet answered as false),
     // which would leave a diff no `up` settles: when the answer disagrees with the declaration, read
     // the client back once. On 26.x the answer always agrees and this costs nothing.
-    if (registered && diffClient(state, inputs).changed.length > 0) {
+    // An override just recorded must not hide the disagreement: the read-back is what confirms it.
+    if (registered && diffClient({ ...state, serverOverrides: undefined }, inputs).changed.length > 0) {
       const stored = await readClient(connectionOf(env, inputs), state.clientId, rat(state.registrationAccessToken ?? ""));
-      if (stored) saved((latest = stateFrom({ ...stored, secret: stored.secret ?? state.clientSecret }, inputs, inputs, state)));
+      if (stored) saved((latest = stateFrom({ ...stored, secret: stored.secret ?? state.clientSecret }, inputs, inputs, state, true)));
     }
+    // Said once, after the read-back: what survived the write is what the server enforces.
+    warnOfOverrides(`KeycloakClient "${latest.clientId}" in realm "${latest.realm}"`, undefined, latest.serverOverrides, likelyEnforcer);
     return inputs.fetchAdapterConfig ? withAdapterConfig(env, latest) : latest;
   },
 
@@ -103,10 +135,20 @@ export const keycloakClientKind: ClientKind<Inputs, KeycloakClientState> = {
     // Keycloak replaces both scope lists when one is sent; the other must be sent as it stands.
     const current = needsCurrentScopes(news) ? await readClient(conn, olds.clientId, rat(token)) : undefined;
     const { adapterConfig: _dropped, ...previous } = olds;
-    return stateFrom(await updateClient(conn, olds.clientId, rat(token), updateBody(olds, news, current as ClientScopes | undefined)), news, news, previous);
+    const state = stateFrom(await updateClient(conn, olds.clientId, rat(token), updateBody(olds, news, current as ClientScopes | undefined)), news, news, previous, true);
+    warnOfOverrides(`KeycloakClient "${state.clientId}" in realm "${state.realm}"`, olds.serverOverrides, state.serverOverrides, likelyEnforcer);
+    return state;
   },
 
-  afterUpdate: (env, news, state) => (news.fetchAdapterConfig ? withAdapterConfig(env, state) : Promise.resolve(state)),
+  async afterUpdate(env, news, state) {
+    let latest = state;
+    // Keycloak rotates a secret after answering the update (the answer carries the old one): read it.
+    if (latest.clientSecret !== undefined && secretRotates(latest)) {
+      const stored = await readClient(connectionOf(env, news), latest.clientId, rat(latest.registrationAccessToken ?? ""));
+      if (stored) latest = stateFrom(stored, news, news, latest, true);
+    }
+    return news.fetchAdapterConfig ? withAdapterConfig(env, latest) : latest;
+  },
 
   async remove(env, state, token) {
     return (await deleteClient(connectionOf(env, state), state.clientId, rat(token))) === "deleted" ? "deleted" : "gone";

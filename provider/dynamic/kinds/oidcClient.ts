@@ -14,7 +14,9 @@ import {
 } from "../../registration/oidcEndpoint";
 import { OidcClientInputs, oidcClientArgsSchema } from "../../schema/oidcClient";
 import { BaseInputs, ClientKind, Env, WrittenButRefused } from "../lifecycle";
-import { diffOidcClient, observeOidc, oidcMetadataBody, OidcClientState, OidcMetadata } from "../oidcDiff";
+import { diffOidcClient, keptOidcOverrides, likelyOidcEnforcer, observeOidc, oidcMetadataBody, OidcClientState, OidcMetadata, oidcOverridesOf } from "../oidcDiff";
+import { recordOf } from "../overrides";
+import { warnOfOverrides } from "../warnings";
 import { originOf } from "../settings";
 
 type Inputs = OidcClientInputs & BaseInputs;
@@ -73,13 +75,20 @@ function registrationOf(env: Env, state: OidcClientState): ClientRegistration {
   };
 }
 
-/** Outputs from the server's answer: identity, the newest token and URI, the secret and the server's view of declared metadata. */
-function stateFrom(metadata: ClientMetadata, declared: OidcMetadata, where: Where, uri: string, previous?: OidcClientState): OidcClientState {
+/**
+ * Outputs from the server's answer: identity, the newest token and URI, the secret and the server's
+ * view of declared metadata. `written`: the answer is to this provider's own write, so declared
+ * metadata it does not hold is a server override; otherwise recorded overrides are kept while the
+ * server still enforces them.
+ */
+function stateFrom(metadata: ClientMetadata, declared: OidcMetadata & Where, where: Where, uri: string, previous?: OidcClientState, written = false): OidcClientState {
   const view = observeOidc(metadata, declared);
   const isPublic = (metadata.token_endpoint_auth_method ?? declared.token_endpoint_auth_method) === "none";
   const expiresAt = metadata.client_secret_expires_at ?? previous?.client_secret_expires_at;
+  const serverOverrides = written ? recordOf(oidcOverridesOf(declared, view)) : keptOidcOverrides(previous?.serverOverrides, view);
   return {
     ...view,
+    ...(serverOverrides ? { serverOverrides } : {}),
     ...whereOf(where),
     client_id: String(metadata.client_id ?? previous?.client_id),
     ...(isPublic ? {} : { client_secret: metadata.client_secret ?? previous?.client_secret }),
@@ -91,13 +100,20 @@ function stateFrom(metadata: ClientMetadata, declared: OidcMetadata, where: Wher
 }
 
 /** The state after a write, with the URI the answer names pinned; a URI moved off-origin keeps the last good one and is reported. */
-function acceptAnswer(env: Env, answer: ClientMetadata, declared: OidcMetadata, where: Where, previous: OidcClientState): OidcClientState {
+function acceptAnswer(env: Env, answer: ClientMetadata, declared: OidcMetadata & Where, where: Where, previous: OidcClientState, written = true): OidcClientState {
   const clientId = String(answer.client_id ?? previous.client_id);
+  let state: OidcClientState;
   try {
-    return stateFrom(answer, declared, where, pinnedUri(env, where, clientId, answer.registration_client_uri ?? previous.registration_client_uri), previous);
+    state = stateFrom(answer, declared, where, pinnedUri(env, where, clientId, answer.registration_client_uri ?? previous.registration_client_uri), previous, written);
   } catch (e) {
-    throw new WrittenButRefused(stateFrom(answer, declared, where, previous.registration_client_uri, previous), e as Error);
+    throw new WrittenButRefused(stateFrom(answer, declared, where, previous.registration_client_uri, previous, written), e as Error);
   }
+  if (written) warnOfOverrides(clientLabel(state), previous.serverOverrides, state.serverOverrides, likelyOidcEnforcer);
+  return state;
+}
+
+function clientLabel(s: OidcClientState): string {
+  return `OidcClient "${s.client_id}" ${s.registrationEndpoint !== undefined ? `at ${s.registrationEndpoint}` : `in realm "${s.realm}"`}`;
 }
 
 /**
@@ -137,7 +153,9 @@ export const oidcClientKind: ClientKind<Inputs, OidcClientState> = {
         `the server at ${endpoint.url} ignored the requested client_id "${inputs.client_id}" and assigned its own; the client it created was deleted again. Leave client_id out and read the assigned one from the client_id output`,
       );
     }
-    return stateFrom(created, inputs, inputs, uri);
+    const state = stateFrom(created, inputs, inputs, uri, undefined, true);
+    warnOfOverrides(clientLabel(state), undefined, state.serverOverrides, likelyOidcEnforcer);
+    return state;
   },
 
   async adopt(env, inputs, token) {
@@ -167,7 +185,7 @@ export const oidcClientKind: ClientKind<Inputs, OidcClientState> = {
     const metadata = await readOidcClient(endpointOf(env, state), { ...registrationOf(env, state), registrationAccessToken: token });
     if (!metadata) return undefined;
     // Keycloak re-signs the token on a read (with the realm's current key): the answer's is the newest.
-    return acceptAnswer(env, metadata, state, state, state);
+    return acceptAnswer(env, metadata, state, state, state, false);
   },
 
   async update(env, olds, news, token) {
