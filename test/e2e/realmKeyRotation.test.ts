@@ -27,7 +27,7 @@ const descriptor = fs
   .readFileSync(path.join(__dirname, "..", "fixtures", "sp-entity-descriptor.xml"), "utf8")
   .replace('entityID="https://sp.example.com/saml"', `entityID="${ENTITY_ID}"`);
 
-type Resource = { urn: string; type: string; id: string; outputs: Record<string, unknown> };
+type Resource = { urn: string; type: string; id: string; outputs?: Record<string, unknown> };
 
 describe("a realm key rotation", () => {
   let realm: TestRealm;
@@ -49,12 +49,15 @@ describe("a realm key rotation", () => {
       }),
     );
 
+  /** A value of `stack export --show-secrets`: a secret stays wrapped, with its JSON-encoded plaintext. */
+  const plain = (v: unknown): unknown => (v && typeof v === "object" && typeof (v as { plaintext?: unknown }).plaintext === "string" ? JSON.parse((v as { plaintext: string }).plaintext) : v);
+
   /** Each client's stored token, from the checkpoint (decrypted). */
   async function storedTokens(): Promise<Record<string, { id: string; token: string }>> {
     const { json } = await stack.exportState({ showSecrets: true });
     const out: Record<string, { id: string; token: string }> = {};
     for (const r of (json.deployment.resources ?? []) as Resource[]) {
-      const token = r.outputs.registrationAccessToken ?? r.outputs.registration_access_token;
+      const token = plain(r.outputs?.registrationAccessToken ?? r.outputs?.registration_access_token);
       if (typeof token !== "string") continue;
       secrets.add(`${r.urn} token`, token);
       out[r.urn.split("::").pop()!] = { id: r.id, token };
@@ -94,7 +97,10 @@ describe("a realm key rotation", () => {
 
   test("rotate the key, refresh, remove the old key: the next update works with the stored tokens and no recovery; the pre-refresh tokens are dead", async () => {
     declare("v0");
-    record("up", await stack.up());
+    // One create at a time: Keycloak 26.7.3 answers some creates 500 when creates through different
+    // registration providers (default, openid-connect, saml2) use one initial access token at once
+    // (measured: 3 of 45 in 15 rounds of 3 parallel POSTs). Not what this test is about.
+    record("up", await stack.up({ args: ["--parallel", "1"] }));
     const before = await storedTokens();
     expect(Object.keys(before).sort()).toEqual(["sp", "spa", "web"]);
 
