@@ -537,7 +537,8 @@ export async function startKeycloakFront(upstream: string, ledger: CredentialLed
     const headers: http.OutgoingHttpHeaders = { ...req.headers, host: target.host, "content-length": String(body.length) };
     delete headers["transfer-encoding"];
     const upstreamRes = await new Promise<http.IncomingMessage | undefined>((resolve) => {
-      const r = http.request({ host: target.hostname, port: target.port, method, path, headers }, resolve);
+      // A connection per request: a kept-alive socket Keycloak closed meanwhile would reset the provider's request.
+      const r = http.request({ host: target.hostname, port: target.port, method, path, headers, agent: false }, resolve);
       r.on("error", () => resolve(undefined));
       r.end(body);
     });

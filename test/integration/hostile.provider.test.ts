@@ -365,7 +365,10 @@ describe("registration_client_uri is pinned to the registration endpoint's origi
     expect(outs.registration_client_uri).toBe(`${hostile.origin}/reg/${id}`);
     hostile.behaviour.moveOnUpdate = true;
     const e = await failure(applyWith(oidc, id, outs, { ...args, client_name: "moving v1" }));
+    // Refused as a create's answer would be, and carrying the partial state.
     expect(e).toBeInstanceOf(UntrustedRegistrationClientUri);
+    expect((e as RegistrationError).code).toBe("untrusted-registration-client-uri");
+    expect(e.message).toContain(foreign.origin);
     expect(hostile.getClient(id)?.metadata.client_name).toBe("moving v1"); // the server applied it and rotated the token
     const kept = partialState(e, id);
     expect(kept.registration_client_uri).toBe(outs.registration_client_uri);
