@@ -29,6 +29,35 @@ export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 const NO_SPACE = /^\S+$/;
 
+/** `user:password@` in a URL: it would be logged, stored in the state and sent with every request. */
+export function hasUserinfo(v: string): boolean {
+  if (!URL.canParse(v)) return false;
+  const u = new URL(v);
+  return u.username !== "" || u.password !== "";
+}
+
+export const CREDENTIALS_IN_URL = (field: string) =>
+  `credentials in ${field} would be logged and sent to every request; remove user:password@ and use the auth modes (the resource's auth, or keycloak-registration:initialAccessToken, bearerToken, serviceAccountClientId)`;
+
+/**
+ * Why a name that becomes one segment of a URL path (realm, clientId) would change the path instead:
+ * "." and ".." are resolved away by every URL parser, and percent-encoded dots or slashes and
+ * backslashes are decoded or folded by some servers and proxies.
+ */
+export function pathSegmentProblem(field: string, v: string): string | undefined {
+  if (v === "." || v === "..") return `${field} must not be "${v}": as a segment of a URL path it would be resolved away and address another path`;
+  if (/\\|%2e|%2f|%5c/i.test(v)) return `${field} must not contain a backslash or a percent-encoded dot or slash (%2e, %2f, %5c): servers and proxies may decode them into another URL path`;
+  return undefined;
+}
+
+/** A zod check for a value that becomes one segment of a URL path. */
+export const pathSegment =
+  (field: string) =>
+  (v: string, ctx: z.RefinementCtx): void => {
+    const problem = pathSegmentProblem(field, v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  };
+
 export const serverUrlSchema = z
   .string({ error: "serverUrl must be a string such as https://sso.example.com" })
   .min(1, "serverUrl must not be empty")
@@ -42,6 +71,7 @@ export const serverUrlSchema = z
   }, "serverUrl must be an absolute http(s) URL of Keycloak, such as https://sso.example.com (no query or fragment)")
   // zod runs every refinement even after one failed: a value that is no URL was reported above.
   .refine((v) => !URL.canParse(v) || !/\/realms(\/|$)/.test(new URL(v).pathname), "serverUrl is Keycloak's base URL: leave out /realms/<realm>; set the realm with the `realm` argument")
+  .refine((v) => !hasUserinfo(v), CREDENTIALS_IN_URL("serverUrl"))
   // One spelling per server, so a trailing slash is never a replacement.
   .transform((v) => v.replace(/\/+$/, ""));
 
@@ -49,7 +79,11 @@ export const realmSchema = z
   .string({ error: "realm must be a string: the name of the Keycloak realm" })
   .min(1, "realm must not be empty")
   .max(255, "realm must be at most 255 characters")
-  .regex(NO_SPACE, "realm must not contain spaces");
+  .regex(NO_SPACE, "realm must not contain spaces")
+  .superRefine((v, ctx) => {
+    const problem = pathSegmentProblem("realm", v) ?? (/[/?#%]/.test(v) ? 'realm must not contain "/", "?", "#" or "%": it is one segment of every URL the provider builds' : undefined);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 const secretString = (field: string) =>
   z.string({ error: `${field} must be a string` }).min(1, `${field} must not be empty`).max(16384, `${field} is too long`);

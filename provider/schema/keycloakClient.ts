@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { httpUrl, jwsAlgorithm, publicJwks } from "./clientMetadata";
-import { authSchema, realmSchema, serverUrlSchema } from "./connection";
+import { authSchema, pathSegment, realmSchema, serverUrlSchema } from "./connection";
 
 const MAX_TEXT = 4096;
 
@@ -68,6 +68,7 @@ export const clientFieldsShape = {
     .min(1, "clientId must not be empty")
     .max(255, "clientId must be at most 255 characters")
     .regex(/^[^\s/?#%]+(?:[^\s?#%]*[^\s/?#%])?$|^[a-z][a-z0-9+.-]*:\/\/\S+$/i, "clientId must not contain spaces or the characters ? # %")
+    .superRefine(pathSegment("clientId"))
     .optional(),
   name: text("name", 255).optional(),
   description: text("description", 255).optional(),

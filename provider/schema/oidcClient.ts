@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { httpUrl, jwsAlgorithm, publicJwks } from "./clientMetadata";
-import { authSchema, realmSchema, serverUrlSchema } from "./connection";
+import { authSchema, CREDENTIALS_IN_URL, hasUserinfo, pathSegment, realmSchema, serverUrlSchema } from "./connection";
 
 /**
  * RFC 7591 client metadata, spelt as the RFC spells it (snake_case): users copy it from specs and
@@ -80,7 +80,7 @@ export const oidcMetadataShape = {
    * The client identifier. Omit it to let the server generate one (Keycloak's openid-connect
    * endpoint always does, and refuses a client_id in the request). Changing it replaces the client.
    */
-  client_id: text("client_id").regex(/^\S+$/, "client_id must not contain spaces").optional(),
+  client_id: text("client_id").regex(/^\S+$/, "client_id must not contain spaces").superRefine(pathSegment("client_id")).optional(),
   /** Where the server may send the user back after authorization. */
   redirect_uris: urlList("redirect_uris").optional(),
   /** OAuth grant types the client may use; an extension grant is written as its URN. */
@@ -162,7 +162,8 @@ export const registrationEndpointSchema = z
     } catch {
       return false;
     }
-  }, "registrationEndpoint must be an absolute http(s) URL: the server's RFC 7591 `registration_endpoint` from its discovery document");
+  }, "registrationEndpoint must be an absolute http(s) URL: the server's RFC 7591 `registration_endpoint` from its discovery document")
+  .refine((v) => !hasUserinfo(v), CREDENTIALS_IN_URL("registrationEndpoint"));
 
 export const oidcClientArgsSchema = z
   .strictObject({
@@ -183,7 +184,7 @@ export const oidcClientArgsSchema = z
         {
           registrationAccessToken: z.string({ error: "adopt.registrationAccessToken must be a string" }).min(1, "adopt.registrationAccessToken must not be empty"),
           registrationClientUri: absoluteUrl("adopt.registrationClientUri").optional(),
-          clientId: text("adopt.clientId").optional(),
+          clientId: text("adopt.clientId").superRefine(pathSegment("adopt.clientId")).optional(),
         },
         { error: "adopt must be { registrationAccessToken, registrationClientUri } (or, on Keycloak, { registrationAccessToken, clientId })" },
       )

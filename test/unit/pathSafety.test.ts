@@ -1,0 +1,95 @@
+/**
+ * Values that end up in a URL path (realm, clientId, client_id, a SAML entityID) cannot change that
+ * path; URLs carry no credentials; a hostile SAML descriptor fails `check` with a reason instead of
+ * crashing it. Each failure names its exact property.
+ */
+import { z } from "zod";
+import { problemsFrom } from "../../provider/schema/issues";
+import { keycloakClientArgsSchema } from "../../provider/schema/keycloakClient";
+import { oidcClientArgsSchema } from "../../provider/schema/oidcClient";
+import { samlClientArgsSchema } from "../../provider/schema/samlClient";
+
+const where = { serverUrl: "https://sso.example.com", realm: "demo" };
+
+function properties(schema: z.ZodType, args: Record<string, unknown>): string[] {
+  const r = schema.safeParse(args);
+  return r.success ? [] : [...new Set(problemsFrom(schema, r.error).map((p) => p.property))];
+}
+function reasons(schema: z.ZodType, args: Record<string, unknown>): string {
+  const r = schema.safeParse(args);
+  return r.success ? "" : problemsFrom(schema, r.error).map((p) => p.reason).join("\n");
+}
+
+describe("names that become a URL path segment", () => {
+  test.each([".", "..", "a/b", "%2e%2e", "%2E", "a%2fb", "a\\b", "a?b", "a#b"])("realm %j fails on realm", (realm) => {
+    expect(properties(keycloakClientArgsSchema, { ...where, realm, clientId: "ok" })).toEqual(["realm"]);
+    expect(properties(samlClientArgsSchema, { ...where, realm, entityDescriptor: descriptor("") })).toEqual(["realm"]);
+    expect(properties(oidcClientArgsSchema, { ...where, realm })).toEqual(["realm"]);
+  });
+
+  test('realm ".." says why', () => {
+    expect(reasons(keycloakClientArgsSchema, { ...where, realm: ".." })).toBe('realm must not be "..": as a segment of a URL path it would be resolved away and address another path');
+  });
+
+  test.each([".", "..", "%2e%2e", "a\\b", "https://sp.example.com/%2e%2e/x", "https://sp.example.com/a%2Fb"])("clientId %j fails on clientId", (clientId) => {
+    expect(properties(keycloakClientArgsSchema, { ...where, clientId })).toEqual(["clientId"]);
+  });
+
+  test.each(["team/app", "https://sp.example.com/saml", "a.b", "..a", "urn:example:sp"])("clientId %j is accepted", (clientId) => {
+    expect(properties(keycloakClientArgsSchema, { ...where, clientId })).toEqual([]);
+  });
+
+  test("OidcClient: client_id (any server) and adopt.clientId (Keycloak)", () => {
+    expect(properties(oidcClientArgsSchema, { registrationEndpoint: "https://as.example.com/register", client_id: ".." })).toEqual(["client_id"]);
+    expect(properties(oidcClientArgsSchema, { ...where, adopt: { registrationAccessToken: "t", clientId: "." } })).toEqual(["adopt.clientId"]);
+    expect(properties(oidcClientArgsSchema, { ...where, adopt: { registrationAccessToken: "t", clientId: "a%2Fb" } })).toEqual(["adopt.clientId"]);
+  });
+
+  test('a SAML entityID of ".." fails on entityDescriptor', () => {
+    const xml = descriptor("").replace('entityID="https://sp.example.com/saml"', 'entityID=".."');
+    expect(properties(samlClientArgsSchema, { ...where, entityDescriptor: xml })).toEqual(["entityDescriptor"]);
+  });
+});
+
+describe("credentials in a URL", () => {
+  const message = "credentials in serverUrl would be logged and sent to every request; remove user:password@ and use the auth modes";
+  test.each(["https://admin:s3cret@sso.example.com", "https://admin@sso.example.com", "https://:s3cret@sso.example.com"])("serverUrl %s is refused", (serverUrl) => {
+    for (const schema of [keycloakClientArgsSchema, samlClientArgsSchema, oidcClientArgsSchema]) {
+      expect(properties(schema, { ...where, serverUrl, ...(schema === samlClientArgsSchema ? { entityDescriptor: descriptor("") } : {}) })).toEqual(["serverUrl"]);
+    }
+    expect(reasons(keycloakClientArgsSchema, { ...where, serverUrl })).toContain(message);
+    expect(reasons(keycloakClientArgsSchema, { ...where, serverUrl })).not.toContain("s3cret");
+  });
+
+  test("registrationEndpoint with user:password@ is refused", () => {
+    expect(properties(oidcClientArgsSchema, { registrationEndpoint: "https://u:p@as.example.com/register" })).toEqual(["registrationEndpoint"]);
+  });
+});
+
+function descriptor(inner: string, prologue = "", attributes = ""): string {
+  return `${prologue}<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.example.com/saml"${attributes}>${inner}<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>`;
+}
+
+describe("a hostile SAML descriptor fails check on entityDescriptor, without crashing it", () => {
+  const LAUGHS = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>';
+  test.each([
+    ["a DOCTYPE", descriptor("", "<!DOCTYPE md:EntityDescriptor>"), "must not contain a DOCTYPE"],
+    ["an internal entity", descriptor("<md:Extensions>&x;</md:Extensions>", '<!DOCTYPE md:EntityDescriptor [<!ENTITY x "y">]>'), "must not contain a DOCTYPE"],
+    ["an external entity", descriptor("<md:Extensions>&xxe;</md:Extensions>", '<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'), "must not contain a DOCTYPE"],
+    ["billion laughs", descriptor("<md:Extensions>&lol3;</md:Extensions>", LAUGHS), "must not contain a DOCTYPE"],
+    ["a __proto__ element", descriptor("<__proto__><polluted>yes</polluted></__proto__>"), 'an element named "__proto__"'],
+    ["a namespaced __proto__ element", descriptor("<md:__proto__/>"), 'an element named "md:__proto__"'],
+    ["a constructor element", descriptor("<constructor>1</constructor>"), 'an element named "constructor"'],
+    ["a __proto__ attribute", descriptor("", "", ' __proto__="x"'), 'an attribute named "__proto__"'],
+    ["a constructor attribute", descriptor("", "", ' md:constructor="x"'), 'an attribute named "md:constructor"'],
+    ["a constructor root", "<constructor><md:EntityDescriptor/></constructor>", 'an element named "constructor"'],
+  ])("%s", (_what, xml, reason) => {
+    expect(properties(samlClientArgsSchema, { ...where, entityDescriptor: xml })).toEqual(["entityDescriptor"]);
+    expect(reasons(samlClientArgsSchema, { ...where, entityDescriptor: xml })).toContain(reason);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test("names inside comments and text are no element names", () => {
+    expect(properties(samlClientArgsSchema, { ...where, entityDescriptor: descriptor("<!-- <__proto__> --><md:Extensions>constructor = 1</md:Extensions>") })).toEqual([]);
+  });
+});
