@@ -238,6 +238,8 @@ export type CannedAnswer =
   /** A reverse proxy's HTML page: says nothing about the client. */
   | "proxy-html-404"
   | "proxy-html-403"
+  /** A proxy's own login wall: a 401 that is not the registration service's. */
+  | "proxy-html-401"
   /** The registration service's own JSON errors. */
   | "json-401"
   | "json-403"
@@ -283,6 +285,8 @@ function canned(answer: CannedAnswer): { status: number; contentType: string; bo
       return { status: 404, contentType: "text/html", body: HTML(404, "Not Found (nginx)") };
     case "proxy-html-403":
       return { status: 403, contentType: "text/html", body: HTML(403, "Forbidden (nginx)") };
+    case "proxy-html-401":
+      return { status: 401, contentType: "text/html", body: HTML(401, "Authorization Required (nginx)") };
     case "json-401":
       return { status: 401, contentType: "application/json", body: JSON.stringify({ error: "invalid_token", error_description: "unknown client or token" }) };
     case "json-403":

@@ -159,6 +159,17 @@ async function applyWith(p: Provider, id: string, olds: State, args: State): Pro
   return (await p.update(id, olds, checked.inputs)).outs as State;
 }
 
+/**
+ * check, then — as the engine would — create when check lets it through: a core that fails to refuse
+ * sends its request, and the servers count what reached them. Returns check's failures.
+ */
+async function checkThenCreate(p: Provider, args: State): Promise<Array<{ property: string; reason: string }> | undefined> {
+  const checked = await p.check({}, { __provider: PROVIDER, ...args });
+  if (checked.failures?.length) return checked.failures;
+  await p.create(checked.inputs).catch(() => undefined);
+  return undefined;
+}
+
 /** The call's error; its message names no credential the ledger knows. */
 async function failure(p: Promise<unknown>): Promise<Error> {
   const e = await p.then(
@@ -211,9 +222,10 @@ describe("the stack's credentials and recovery account go only to the configured
   test("an OidcClient at a registration endpoint on another origin fails check on `auth` and the server there gets nothing; with its own auth it works there", async () => {
     await stackConfig({ recovery: true });
     const args = { registrationEndpoint: hostile.registrationEndpoint, client_name: "elsewhere", redirect_uris: ["https://app.example.com/cb"], __owner: owner("s", "OidcClient", "elsewhere") };
-    const checked = await oidc.check({}, { __provider: PROVIDER, ...args });
-    expect(checked.failures?.map((f) => f.property)).toEqual(["auth"]);
-    const reason = checked.failures![0]!.reason;
+    const failures = await checkThenCreate(oidc, args);
+    expect(hostile.requests).toEqual([]);
+    expect(failures?.map((f) => f.property)).toEqual(["auth"]);
+    const reason = failures![0]!.reason;
     expect(reason).toContain(frontA.origin);
     expect(reason).toContain(hostile.origin);
     expect(reason).toMatch(/auth/);
@@ -243,12 +255,12 @@ describe("the stack's credentials and recovery account go only to the configured
     await configureAll({ serverUrl: frontA.url, serviceAccountClientId: sa.clientId, serviceAccountClientSecret: sa.clientSecret });
     const at = (front: KeycloakFront, clientId: string) => ({ serverUrl: front.url, realm: realm.name, clientId, __owner: owner("s", "KeycloakClient", clientId) });
 
-    const refused = await kc.check({}, { __provider: PROVIDER, ...at(frontB, "origin-b") });
-    expect(refused.failures?.map((f) => f.property)).toEqual(["auth"]);
-    expect(refused.failures![0]!.reason).toContain(frontA.origin);
-    expect(refused.failures![0]!.reason).toContain(frontB.origin);
+    const refused = await checkThenCreate(kc, at(frontB, "origin-b"));
     expect(frontA.requests).toEqual([]);
     expect(frontB.requests).toEqual([]);
+    expect(refused?.map((f) => f.property)).toEqual(["auth"]);
+    expect(refused![0]!.reason).toContain(frontA.origin);
+    expect(refused![0]!.reason).toContain(frontB.origin);
 
     const home = await registerWith(kc, at(frontA, "origin-a"));
     expect(frontA.count("POST", tokenEndpoint())).toBe(1);
@@ -265,15 +277,38 @@ describe("the stack's credentials and recovery account go only to the configured
     expectBoundariesHeld();
   });
 
+  test.each([
+    ["initialAccessToken", { initialAccessToken: "stack-iat-0123456789abcdef" }],
+    ["bearerToken", { bearerToken: "stack-bearer-0123456789abcdef" }],
+    ["serviceAccount", { serviceAccountClientId: "stack-sa", serviceAccountClientSecret: "stack-sa-secret-0123456789abcdef" }],
+    ["anonymous", { anonymous: "true" }],
+  ])("every stack-wide auth mode (%s) is bound to the configured origin: elsewhere check fails on `auth` before any request", async (_mode, credentials) => {
+    for (const value of Object.values(credentials)) ledger.issue("stack credential (auth modes)", value, frontA.origin);
+    await configureAll({ serverUrl: frontA.url, ...credentials });
+    const away = [
+      await checkThenCreate(kc, { serverUrl: frontB.url, realm: realm.name, clientId: "mode-away" }),
+      await checkThenCreate(oidc, { serverUrl: frontB.url, realm: realm.name, redirect_uris: ["https://a.example/cb"] }),
+      await checkThenCreate(oidc, { registrationEndpoint: hostile.registrationEndpoint, redirect_uris: ["https://a.example/cb"] }),
+      await checkThenCreate(saml, { serverUrl: frontB.url, realm: realm.name, entityDescriptor: descriptorFor("https://sp.example.com/saml/mode") }),
+    ];
+    expect(away.map((failures) => failures?.map((f) => f.property))).toEqual([["auth"], ["auth"], ["auth"], ["auth"]]);
+    expect(away.map((failures) => failures![0]!.reason.includes(frontA.origin))).toEqual([true, true, true, true]);
+    // At home the same configuration passes check.
+    const home = await kc.check({}, { __provider: PROVIDER, serverUrl: frontA.url, realm: realm.name, clientId: "mode-home" });
+    expect(home.failures).toBeUndefined();
+    for (const s of [frontA, frontB, hostile]) expect(s.requests).toEqual([]);
+    expectBoundariesHeld();
+  });
+
   test("without keycloak-registration:serverUrl the stack's credentials are never used: check fails on `auth` and says to set it", async () => {
     const iat = await realm.createInitialAccessToken({ count: 2, expiration: 600 });
     ledger.issue("stack initial access token (no serverUrl)", iat, "nowhere:");
     await configureAll({ initialAccessToken: iat });
-    const keycloak = await kc.check({}, { __provider: PROVIDER, serverUrl: frontA.url, realm: realm.name, clientId: "no-server-url" });
-    const generic = await oidc.check({}, { __provider: PROVIDER, registrationEndpoint: hostile.registrationEndpoint, redirect_uris: ["https://a.example/cb"] });
-    for (const checked of [keycloak, generic]) {
-      expect(checked.failures?.map((f) => f.property)).toEqual(["auth"]);
-      expect(checked.failures![0]!.reason).toContain("keycloak-registration:serverUrl");
+    const keycloak = await checkThenCreate(kc, { serverUrl: frontA.url, realm: realm.name, clientId: "no-server-url" });
+    const generic = await checkThenCreate(oidc, { registrationEndpoint: hostile.registrationEndpoint, redirect_uris: ["https://a.example/cb"] });
+    for (const failures of [keycloak, generic]) {
+      expect(failures?.map((f) => f.property)).toEqual(["auth"]);
+      expect(failures![0]!.reason).toContain("keycloak-registration:serverUrl");
     }
     for (const s of [frontA, frontB, hostile]) expect(s.requests).toEqual([]);
     expectBoundariesHeld();
@@ -384,6 +419,31 @@ describe("registration_client_uri is pinned to the registration endpoint's origi
     expectBoundariesHeld();
   });
 
+  test("Keycloak behind a front that names a foreign registration_client_uri in every answer: the provider keeps to serverUrl", async () => {
+    await stackConfig();
+    const base = `/realms/${realm.name}/clients-registrations/openid-connect`;
+    const elsewhere = (b: Record<string, unknown>) => ({ ...b, registration_client_uri: `${foreign.url}${base}/${String(b.client_id)}` });
+    frontA.addRule({ path: base, action: { kind: "edit", edit: elsewhere } });
+    const args = { serverUrl: frontA.url, realm: realm.name, client_name: "named-elsewhere", redirect_uris: ["https://app.example.com/cb"], __owner: owner("s", "OidcClient", "named-elsewhere") };
+    // The whole lifecycle first, then the checks: a core that followed the answers would have reached the foreign server by then.
+    const { id, outs } = await registerWith(oidc, args);
+    const read = await oidc.read(id, outs);
+    const updated = await applyWith(oidc, id, read.props as State, { ...args, client_name: "named-elsewhere v1" });
+    const nameAfterUpdate = (await realm.getClient(id))?.name;
+    const tokenAfterUpdate = await keycloakTokenWorks(id, updated.registration_access_token);
+    await oidc.delete(id, updated);
+    expect(foreign.requests).toEqual([]);
+    expect(outs.registration_client_uri).toBe(`${frontA.url}${base}/${id}`);
+    expect(read.props).toMatchObject({ client_name: "named-elsewhere", registration_client_uri: `${frontA.url}${base}/${id}` });
+    expect(nameAfterUpdate).toBe("named-elsewhere v1");
+    await expectTokenHeld(tokenAfterUpdate);
+    expect(await realm.getClient(id)).toBeUndefined();
+    expect(frontA.actionsTaken).toBeGreaterThanOrEqual(3);
+    expect(frontA.count("PUT", `${base}/${id}`)).toBe(1);
+    expect(frontA.count("DELETE", `${base}/${id}`)).toBe(1);
+    expectBoundariesHeld();
+  });
+
   test("Keycloak with another public hostname (frontendUrl): an OidcClient is registered, read, updated and deleted through serverUrl only", async () => {
     const elsewhere = await createTestRealm(realm.server, `hostile-fe-${Math.random().toString(36).slice(2, 8)}`);
     try {
@@ -447,12 +507,12 @@ describe("a client is gone only on the registration service's own word", () => {
     expectBoundariesHeld();
   });
 
-  test("any RFC 7592 server: a proxy's HTML 404 or 403, or a JSON 403, on read, update or delete is an error, never 'gone'; its JSON 401 and 404 are", async () => {
+  test("any RFC 7592 server: a proxy's HTML 404, 403 or 401, or a JSON 403, on read, update or delete is an error, never 'gone'; its JSON 401 and 404 are", async () => {
     await stackConfig();
     const args = { registrationEndpoint: hostile.registrationEndpoint, client_name: "statuses", redirect_uris: ["https://app.example.com/cb"], auth: { initialAccessToken: hostile.initialAccessToken }, __owner: owner("s", "OidcClient", "statuses") };
     const { id, outs } = await registerWith(oidc, args);
     const errorsSeen: string[] = [];
-    for (const answer of ["proxy-html-404", "proxy-html-403", "json-403"] as CannedAnswer[]) {
+    for (const answer of ["proxy-html-404", "proxy-html-403", "proxy-html-401", "json-403"] as CannedAnswer[]) {
       hostile.behaviour.read = answer;
       errorsSeen.push(`read ${answer}: ${(await failure(oidc.read(id, outs))).constructor.name}`);
       delete hostile.behaviour.read;
@@ -464,7 +524,7 @@ describe("a client is gone only on the registration service's own word", () => {
       delete hostile.behaviour.delete;
       expect(hostile.getClient(id)).toBeDefined();
     }
-    expect(errorsSeen).toHaveLength(9);
+    expect(errorsSeen).toHaveLength(12);
     await expectTokenHeld(hostile.tokenWorks(id, outs.registration_access_token as string));
 
     // Counter-check: the service's own JSON 401 and 404 do mean gone.
