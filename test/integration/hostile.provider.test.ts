@@ -194,6 +194,15 @@ function partialState(e: Error, id: string): State {
   return err.properties!;
 }
 
+/**
+ * What the engine keeps after a failed create or update: the error's properties when it carries
+ * partial state, else the previous outputs (nothing after a create).
+ */
+function keptAfter(e: Error, previous?: State): State | undefined {
+  const properties = (e as Error & { properties?: unknown }).properties;
+  return properties && typeof properties === "object" ? (properties as State) : previous;
+}
+
 /** Whether Keycloak accepts a registration access token for a client (asked directly, not through a front). */
 async function keycloakTokenWorks(clientId: string, token: unknown, inRealm: TestRealm = realm): Promise<boolean> {
   if (typeof token !== "string" || !token) return false;
@@ -401,6 +410,7 @@ describe("registration_client_uri is pinned to the registration endpoint's origi
     hostile.behaviour.moveOnUpdate = true;
     const e = await failure(applyWith(oidc, id, outs, { ...args, client_name: "moving v1" }));
     // Refused as a create's answer would be, and carrying the partial state.
+    await expectTokenHeld(hostile.tokenWorks(id, keptAfter(e, outs)?.registration_access_token as string));
     expect(e).toBeInstanceOf(UntrustedRegistrationClientUri);
     expect((e as RegistrationError).code).toBe("untrusted-registration-client-uri");
     expect(e.message).toContain(foreign.origin);
@@ -408,7 +418,6 @@ describe("registration_client_uri is pinned to the registration endpoint's origi
     const kept = partialState(e, id);
     expect(kept.registration_client_uri).toBe(outs.registration_client_uri);
     expect(kept.registration_access_token).not.toBe(outs.registration_access_token);
-    await expectTokenHeld(hostile.tokenWorks(id, kept.registration_access_token as string));
 
     // Once the server behaves, the resource carries on from the checkpointed state.
     hostile.behaviour.moveOnUpdate = false;
@@ -583,9 +592,9 @@ describe("a failure after a successful write checkpoints what was written, with 
     const e = await failure(registerWith(kc, args));
     expect(frontA.count("POST", `/realms/${realm.name}/clients-registrations/default`)).toBe(1);
     expect(frontA.count("GET", installPath)).toBeGreaterThanOrEqual(1);
+    await expectTokenHeld(keycloakTokenWorks("partial-create", keptAfter(e)?.registrationAccessToken));
     const kept = partialState(e, "partial-create");
     expect(kept).toMatchObject({ clientId: "partial-create", serverUrl: frontA.url, realm: realm.name });
-    await expectTokenHeld(keycloakTokenWorks("partial-create", kept.registrationAccessToken));
     expect(await realm.getClient("partial-create")).toBeDefined();
 
     frontA.clearRules();
@@ -603,11 +612,11 @@ describe("a failure after a successful write checkpoints what was written, with 
     frontA.addRule({ method: "GET", path: installPath, action: { kind: "html", status: 500 }, afterWrite: true });
     const e = await failure(applyWith(kc, id, outs, { ...args, description: "v1" }));
     expect(frontA.count("PUT", defaultPath(id))).toBe(1);
+    await expectTokenHeld(keycloakTokenWorks(id, keptAfter(e, outs)?.registrationAccessToken));
     const kept = partialState(e, id);
     expect(kept.description).toBe("v1");
     expect(kept.registrationAccessToken).not.toBe(outs.registrationAccessToken);
     expect(await keycloakTokenWorks(id, outs.registrationAccessToken)).toBe(false);
-    await expectTokenHeld(keycloakTokenWorks(id, kept.registrationAccessToken));
 
     frontA.clearRules();
     const next = await applyWith(kc, id, kept, { ...args, description: "v2" });
@@ -625,8 +634,8 @@ describe("a failure after a successful write checkpoints what was written, with 
     const args = { serverUrl: frontA.url, realm: realm.name, clientId: "partial-readback", description: "declared", __owner: owner("s", "KeycloakClient", "partial-readback") };
     const e = await failure(registerWith(kc, args));
     expect(frontA.count("GET", defaultPath("partial-readback"))).toBeGreaterThanOrEqual(1);
+    await expectTokenHeld(keycloakTokenWorks("partial-readback", keptAfter(e)?.registrationAccessToken));
     const kept = partialState(e, "partial-readback");
-    await expectTokenHeld(keycloakTokenWorks("partial-readback", kept.registrationAccessToken));
     expect((await realm.getClient("partial-readback"))?.description).toBe("declared");
     frontA.clearRules();
     await kc.delete("partial-readback", kept);
@@ -640,8 +649,8 @@ describe("a failure after a successful write checkpoints what was written, with 
     const e = await failure(registerWith(saml, { serverUrl: frontA.url, realm: realm.name, entityDescriptor: descriptorFor(entityId), __owner: owner("s", "SamlClient", "partial") }));
     expect(frontA.count("POST", "/clients-registrations/saml2-entity-descriptor")).toBe(1);
     expect(frontA.count("PUT", "/clients-registrations/default/")).toBe(1);
+    await expectTokenHeld(keycloakTokenWorks(entityId, keptAfter(e)?.registrationAccessToken));
     const kept = partialState(e, entityId);
-    await expectTokenHeld(keycloakTokenWorks(entityId, kept.registrationAccessToken));
     expect(await realm.getClient(entityId)).toBeDefined();
     frontA.clearRules();
     await saml.delete(entityId, kept);
@@ -671,11 +680,13 @@ describe("a clientId registered by someone else is never taken over", () => {
     await stackConfig({ recovery: true });
     const ownerA = owner("stack-a", "KeycloakClient", "app");
     const a = await registerWith(kc, { serverUrl: frontA.url, realm: realm.name, clientId: "shared-app", description: "A's", redirectUris: ["https://a.example.com/*"], __owner: ownerA });
-    expect((await realm.getClient("shared-app"))?.attributes?.[OWNER_ATTRIBUTE]).toBe(sha256(ownerA));
     const before = await realm.getClient("shared-app");
     frontA.clearRequests();
 
-    const e = await failure(registerWith(kc, { serverUrl: frontA.url, realm: realm.name, clientId: "shared-app", description: "B's", redirectUris: ["https://b.example.com/*"], __owner: owner("stack-b", "KeycloakClient", "app") }));
+    const attempt = await registerWith(kc, { serverUrl: frontA.url, realm: realm.name, clientId: "shared-app", description: "B's", redirectUris: ["https://b.example.com/*"], __owner: owner("stack-b", "KeycloakClient", "app") }).then(() => undefined, (x: unknown) => x);
+    await expectUntouched("shared-app", before, a.outs.registrationAccessToken);
+    expect(before?.attributes?.[OWNER_ATTRIBUTE]).toBe(sha256(ownerA));
+    const e = await failure(Promise.reject(attempt));
     expect(e).toBeInstanceOf(ClientOwnedElsewhere);
     expect((e as RegistrationError).code).toBe("client-owned-elsewhere");
     expect(e.message).toContain('"shared-app"');
@@ -685,7 +696,6 @@ describe("a clientId registered by someone else is never taken over", () => {
     expect(frontA.count("POST", mintPath)).toBe(0);
     expect(frontA.count(undefined, defaultPath("shared-app"))).toBe(0);
     expect(frontA.requests.filter((r) => r.credentials.some((l) => /registration_?[aA]ccess_?[tT]oken/.test(l)))).toEqual([]);
-    await expectUntouched("shared-app", before, a.outs.registrationAccessToken);
 
     // The owner carries on.
     const updated = await applyWith(kc, a.id, a.outs, { ...a.inputs, description: "A's v1" });
@@ -703,12 +713,13 @@ describe("a clientId registered by someone else is never taken over", () => {
     const handToken = await realm.issueRegistrationAccessToken("hand-made");
     const beforeWithToken = await realm.getClient("hand-made");
     frontA.clearRequests();
-    const e = await failure(registerWith(kc, { serverUrl: frontA.url, realm: realm.name, clientId: "hand-made", description: "mine now", __owner: owner("stack-b", "KeycloakClient", "hand-made") }));
+    const attempt = await registerWith(kc, { serverUrl: frontA.url, realm: realm.name, clientId: "hand-made", description: "mine now", __owner: owner("stack-b", "KeycloakClient", "hand-made") }).then(() => undefined, (x: unknown) => x);
+    await expectUntouched("hand-made", beforeWithToken, handToken);
+    const e = await failure(Promise.reject(attempt));
     expect(e).toBeInstanceOf(ClientOwnedElsewhere);
     expect(frontA.count("POST", mintPath)).toBe(0);
     expect(frontA.count(undefined, defaultPath("hand-made"))).toBe(0);
     expect(before?.description).toBe("by hand");
-    await expectUntouched("hand-made", beforeWithToken, handToken);
     await realm.deleteClient("hand-made");
     expectBoundariesHeld();
   });
@@ -734,15 +745,16 @@ describe("a clientId registered by someone else is never taken over", () => {
     const entityId = "https://sp.example.com/saml/shared";
     const ownerA = owner("stack-a", "SamlClient", "sp");
     const a = await registerWith(saml, { serverUrl: frontA.url, realm: realm.name, entityDescriptor: descriptorFor(entityId), __owner: ownerA });
-    expect((await realm.getClient(entityId))?.attributes?.[OWNER_ATTRIBUTE]).toBe(sha256(ownerA));
     const before = await realm.getClient(entityId);
     frontA.clearRequests();
-    const e = await failure(registerWith(saml, { serverUrl: frontA.url, realm: realm.name, entityDescriptor: descriptorFor(entityId), __owner: owner("stack-b", "SamlClient", "sp") }));
+    const attempt = await registerWith(saml, { serverUrl: frontA.url, realm: realm.name, entityDescriptor: descriptorFor(entityId), __owner: owner("stack-b", "SamlClient", "sp") }).then(() => undefined, (x: unknown) => x);
+    await expectUntouched(entityId, before, a.outs.registrationAccessToken);
+    expect(before?.attributes?.[OWNER_ATTRIBUTE]).toBe(sha256(ownerA));
+    const e = await failure(Promise.reject(attempt));
     expect(e).toBeInstanceOf(ClientOwnedElsewhere);
     expect(e.message).toContain(entityId);
     expect(frontA.count("POST", mintPath)).toBe(0);
     expect(frontA.count(undefined, "/clients-registrations/default/")).toBe(0);
-    await expectUntouched(entityId, before, a.outs.registrationAccessToken);
     await saml.delete(entityId, a.outs);
     expect(await realm.getClient(entityId)).toBeUndefined();
     expectBoundariesHeld();
