@@ -39,7 +39,8 @@ export function closestField(unknown: string, known: readonly string[]): string 
 
 function pathOf(path: readonly PropertyKey[]): string {
   return path
-    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    // An empty key (e.g. an attribute named "") is written as Pulumi writes it: `attributes[""]`.
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : p === "" ? '[""]' : i === 0 ? String(p) : `.${String(p)}`))
     .join("");
 }
 
