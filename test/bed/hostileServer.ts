@@ -173,9 +173,16 @@ function requestText(req: http.IncomingMessage, body: Buffer): string {
   return parts.join("\n");
 }
 
+type AsyncListener = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+
+/** A handler whose failure (a client that hung up mid-body, say) cuts the connection instead of escaping as an unhandled rejection. */
+function guarded(handler: AsyncListener): http.RequestListener {
+  return (req, res) => void handler(req, res).catch(() => req.socket.destroy());
+}
+
 /** A stoppable HTTP listener on 127.0.0.1 (all connections are cut on close). */
-async function listen(handler: http.RequestListener): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer(handler);
+async function listen(handler: AsyncListener): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer(guarded(handler));
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -320,7 +327,7 @@ export async function startHostileRegistrationServer(opts: {
   const plainOrigin = () => `http://127.0.0.1:${port}`;
   const endpointOrigin = () => (opts.tls ? secureOrigin() : plainOrigin());
 
-  const handler = (secure: boolean): http.RequestListener => async (req, res) => {
+  const handler = (secure: boolean): AsyncListener => async (req, res) => {
     const origin = secure ? secureOrigin() : plainOrigin();
     const method = (req.method ?? "GET").toUpperCase();
     const path = req.url ?? "/";
@@ -412,8 +419,8 @@ export async function startHostileRegistrationServer(opts: {
     return answer(200, { ...client.metadata, client_id: clientId, client_secret_expires_at: 0, registration_client_uri: uriOn("self", clientId) });
   };
 
-  const plain = http.createServer(handler(false));
-  const secure = opts.tls ? https.createServer({ cert: opts.tls.certificatePem, key: opts.tls.keyPem }, handler(true)) : undefined;
+  const plain = http.createServer(guarded(handler(false)));
+  const secure = opts.tls ? https.createServer({ cert: opts.tls.certificatePem, key: opts.tls.keyPem }, guarded(handler(true))) : undefined;
   const sockets = new Set<net.Socket>();
   // One port for both: a TLS ClientHello starts with 0x16.
   const front = net.createServer((socket) => {
