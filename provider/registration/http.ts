@@ -153,6 +153,8 @@ function transport(opts: TransportOptions, route: Route): AxiosInstance {
 
 /** How a request reaches its server; refuses a route on which a token would cross a proxy in plaintext. */
 function routeFor(req: RegistrationRequest): Route {
+  // A URL that does not parse is left for axios to refuse, as any other unreachable server.
+  if (!URL.canParse(req.url)) return {};
   const target = new URL(req.url);
   let proxy: ProxyRoute | undefined;
   try {

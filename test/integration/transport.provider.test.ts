@@ -166,6 +166,18 @@ const HOSTILE: Hostile[] = [
   { what: "Keycloak's 403 for a registration policy", status: 403, contentType: JSON_TYPE, body: '{"error":"insufficient_scope","error_description":"Policy \'Trusted Hosts\' rejected request to client-registration service. Details: Host not trusted."}', token: "anonymous", method: "POST", expected: PolicyRejected, code: "policy-rejected", says: ['"Trusted Hosts"'] },
 ];
 
+test("a URL that does not parse fails as a RegistrationError, whatever the proxy settings", async () => {
+  const saved = process.env.HTTPS_PROXY;
+  process.env.HTTPS_PROXY = "http://127.0.0.1:1";
+  try {
+    const e = await failure(send({ method: "GET", url: "https://[not-a-host/realms/r", ctx }, { retries: 0 }));
+    expect(e.message).toContain('could not read client "c" in realm "hostile"');
+  } finally {
+    if (saved === undefined) delete process.env.HTTPS_PROXY;
+    else process.env.HTTPS_PROXY = saved;
+  }
+});
+
 describe("only the registration service's own answers are evidence", () => {
   test.each(HOSTILE)("$what → $expected.name", async (c) => {
     server.handle((_req, res) => res.writeHead(c.status, c.contentType ? { "Content-Type": c.contentType } : {}).end(c.body));
