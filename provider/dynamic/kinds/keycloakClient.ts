@@ -58,7 +58,7 @@ function stateFrom(rep: ClientRepresentation, declared: ClientFields, base: { se
     internalId: rep.id ?? previous?.internalId,
     // Keycloak answers reads with the same token re-signed (with the realm's current key): keep the newest.
     registrationAccessToken: rep.registrationAccessToken ?? previous?.registrationAccessToken,
-    ...(isPublic ? {} : { clientSecret: rep.secret ?? previous?.clientSecret }),
+    ...(isPublic || (rep.secret ?? previous?.clientSecret) === undefined ? {} : { clientSecret: rep.secret ?? previous?.clientSecret }),
     ...(previous?.adapterConfig === undefined ? {} : { adapterConfig: previous.adapterConfig }),
   };
 }
@@ -66,6 +66,30 @@ function stateFrom(rep: ClientRepresentation, declared: ClientFields, base: { se
 async function withAdapterConfig(env: Env, state: KeycloakClientState): Promise<KeycloakClientState> {
   const config = await readAdapterConfig(connectionOf(env, state), state.clientId, rat(state.registrationAccessToken ?? ""));
   return { ...state, adapterConfig: JSON.stringify(config, null, 2) };
+}
+
+/** Fields an imported client is declared with: its basic settings as Keycloak holds them (attributes, scopes and mappers stay Keycloak's until declared). */
+const IMPORTED_FIELDS = [
+  "name", "description", "enabled", "protocol", "publicClient", "bearerOnly", "rootUrl", "baseUrl", "adminUrl", "redirectUris", "webOrigins",
+  "standardFlowEnabled", "implicitFlowEnabled", "directAccessGrantsEnabled", "serviceAccountsEnabled", "consentRequired", "fullScopeAllowed",
+  "frontchannelLogout", "clientAuthenticatorType",
+] as const;
+/** OpenID Connect settings a SAML client must not declare; a public client has no authenticator. */
+const NOT_FOR_SAML = new Set<string>(["publicClient", "implicitFlowEnabled", "directAccessGrantsEnabled", "serviceAccountsEnabled", "clientAuthenticatorType"]);
+
+/** The declaration that matches a client as Keycloak holds it (empty values left out). */
+function importedDeclaration(rep: ClientRepresentation, at: { serverUrl: string; realm: string }): Inputs {
+  const declared: Record<string, unknown> = { serverUrl: at.serverUrl, realm: at.realm, clientId: rep.clientId };
+  const saml = rep.protocol === "saml";
+  const authenticates = rep.publicClient !== true && rep.bearerOnly !== true;
+  for (const field of IMPORTED_FIELDS) {
+    const value = rep[field];
+    if (value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0)) continue;
+    if (saml && NOT_FOR_SAML.has(field)) continue;
+    if (field === "clientAuthenticatorType" && !authenticates) continue;
+    declared[field] = value;
+  }
+  return declared as unknown as Inputs;
 }
 
 /**
@@ -152,6 +176,13 @@ export const keycloakClientKind: ClientKind<Inputs, KeycloakClientState> = {
 
   async remove(env, state, token) {
     return (await deleteClient(connectionOf(env, state), state.clientId, rat(token))) === "deleted" ? "deleted" : "gone";
+  },
+
+  async imported(env, at, existing, token) {
+    const rep = await readClient(connectionOf(env, at), existing.clientId, rat(token));
+    if (!rep) throw new Error(`cannot import client "${existing.clientId}": it was deleted while being imported`);
+    const inputs = importedDeclaration(rep, at);
+    return { inputs, state: stateFrom({ ...rep, registrationAccessToken: rep.registrationAccessToken ?? token }, inputs, at) };
   },
 
   idOf: (s) => s.clientId,

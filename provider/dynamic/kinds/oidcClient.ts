@@ -91,7 +91,8 @@ function stateFrom(metadata: ClientMetadata, declared: OidcMetadata & Where, whe
     ...(serverOverrides ? { serverOverrides } : {}),
     ...whereOf(where),
     client_id: String(metadata.client_id ?? previous?.client_id),
-    ...(isPublic ? {} : { client_secret: metadata.client_secret ?? previous?.client_secret }),
+    // No key for an absent secret (private_key_jwt, tls_client_auth): Pulumi's struct encoding refuses undefined.
+    ...(isPublic || (metadata.client_secret ?? previous?.client_secret) === undefined ? {} : { client_secret: metadata.client_secret ?? previous?.client_secret }),
     ...(expiresAt === undefined || isPublic ? {} : { client_secret_expires_at: expiresAt }),
     // A server that does not rotate answers without a token (or with the same one): keep the newest.
     registration_access_token: metadata.registration_access_token ?? previous?.registration_access_token ?? "",
@@ -115,6 +116,9 @@ function acceptAnswer(env: Env, answer: ClientMetadata, declared: OidcMetadata &
 function clientLabel(s: OidcClientState): string {
   return `OidcClient "${s.client_id}" ${s.registrationEndpoint !== undefined ? `at ${s.registrationEndpoint}` : `in realm "${s.realm}"`}`;
 }
+
+/** Metadata an imported client is declared with, as the server holds it (the rest stays the server's until declared). */
+const IMPORTED_METADATA = ["client_name", "redirect_uris", "grant_types", "response_types", "token_endpoint_auth_method", "post_logout_redirect_uris"] as const;
 
 /**
  * An OAuth/OpenID Connect client through RFC 7591 registration and RFC 7592 management, on Keycloak's
@@ -201,6 +205,22 @@ export const oidcClientKind: ClientKind<Inputs, OidcClientState> = {
   // RFC 7592: a server answers a client it no longer has with 401. Only the server's own OAuth error
   // (not a proxy's page) counts, and only where dropping the client is the answer (read, delete).
   rejectionMeansGone: (_state, e, operation) => operation !== "update" && e.status === 401 && e.serverError !== undefined,
+
+  /** Keycloak only (the import id is the clientId; the realm and server come from the provider configuration). */
+  async imported(env, at, existing, token) {
+    const where: Where = { serverUrl: at.serverUrl, realm: at.realm };
+    const uri = pinnedUri(env, where, existing.clientId, undefined);
+    const metadata = await readOidcClient(endpointOf(env, where), { registrationClientUri: uri, registrationAccessToken: token, clientId: existing.clientId });
+    if (!metadata) throw new Error(`cannot import client "${existing.clientId}": it was deleted while being imported`);
+    const declared: Record<string, unknown> = { ...where };
+    for (const field of IMPORTED_METADATA) {
+      const value = metadata[field];
+      if (value !== undefined && value !== null && value !== "" && !(Array.isArray(value) && value.length === 0)) declared[field] = value;
+    }
+    const inputs = declared as unknown as Inputs;
+    const state = stateFrom({ ...metadata, registration_access_token: metadata.registration_access_token ?? token }, inputs, where, uri);
+    return { inputs, state };
+  },
 
   idOf: (s) => s.client_id,
   clientIdOf: (s) => s.client_id,
