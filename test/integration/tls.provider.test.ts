@@ -66,7 +66,7 @@ describe("Keycloak over HTTPS with a private CA", () => {
   });
 
   test("with keycloak-registration:caCertificate, create, update and delete succeed", async () => {
-    await configureProvider({ caCertificate: ca.caCertificatePem, initialAccessToken: await token() });
+    await configureProvider({ serverUrl: httpsUrl, caCertificate: ca.caCertificatePem, initialAccessToken: await token() });
     const where = { serverUrl: httpsUrl, realm: realm!.name };
     const { id, outs } = await register({ ...where, clientId: "tls-ok", description: "v1" });
     expect(id).toBe("tls-ok");
@@ -89,7 +89,7 @@ describe("Keycloak over HTTPS with a private CA", () => {
     try {
       await provider.configure({
         config: {
-          get: (key: string) => (key === "keycloak-registration:initialAccessToken" ? iat : undefined),
+          get: (key: string) => ({ "keycloak-registration:initialAccessToken": iat, "keycloak-registration:serverUrl": httpsUrl })[key],
           require: (key: string) => {
             throw new Error(`missing ${key}`);
           },
@@ -105,7 +105,7 @@ describe("Keycloak over HTTPS with a private CA", () => {
 
   test("without the CA, create fails with TlsFailure naming the setting and carrying no token", async () => {
     const iat = await token();
-    await configureProvider({ initialAccessToken: iat });
+    await configureProvider({ serverUrl: httpsUrl, initialAccessToken: iat });
     const err = await register({ serverUrl: httpsUrl, realm: realm!.name, clientId: "tls-untrusted" }).then(
       () => undefined,
       (e: unknown) => e,
@@ -122,7 +122,7 @@ describe("Keycloak over HTTPS with a private CA", () => {
 
   test("an unrelated CA does not make the server trusted", async () => {
     const iat = await token();
-    await configureProvider({ caCertificate: otherCa.caCertificatePem, initialAccessToken: iat });
+    await configureProvider({ serverUrl: httpsUrl, caCertificate: otherCa.caCertificatePem, initialAccessToken: iat });
     const err = await register({ serverUrl: httpsUrl, realm: realm!.name, clientId: "tls-other-ca" }).then(
       () => undefined,
       (e: unknown) => e,
@@ -134,7 +134,8 @@ describe("Keycloak over HTTPS with a private CA", () => {
 
   test("a certificate for another host name is refused even with the CA configured", async () => {
     const iat = await token();
-    await configureProvider({ caCertificate: ca.caCertificatePem, initialAccessToken: iat });
+    // The stack's credentials are bound to one origin: here the wrong host's, so only TLS stands in the way.
+    await configureProvider({ serverUrl: wrongHostUrl, caCertificate: ca.caCertificatePem, initialAccessToken: iat });
     const err = await register({ serverUrl: wrongHostUrl, realm: realm!.name, clientId: "tls-wrong-host" }).then(
       () => undefined,
       (e: unknown) => e,
@@ -145,7 +146,8 @@ describe("Keycloak over HTTPS with a private CA", () => {
     // The handshake failed: no request (and so no token) ever reached that server.
     expect(wrongHostRequests).toBe(0);
 
-    // The same configuration still reaches the right server: only the host name made the difference.
+    // The same CA still reaches the right server: only the host name made the difference.
+    await configureProvider({ serverUrl: httpsUrl, caCertificate: ca.caCertificatePem, initialAccessToken: iat });
     const { id, outs } = await register({ serverUrl: httpsUrl, realm: realm!.name, clientId: "tls-right-host" });
     await provider.delete(id, outs);
   });
