@@ -16,7 +16,7 @@
  * configures. A known credential seen at any other origin is a violation, counted at the server that
  * received it. Values are never recorded or printed, only their labels.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as net from "node:net";
@@ -625,4 +625,24 @@ export async function startKeycloakFront(upstream: string, ledger: CredentialLed
       return server.close();
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Showing values in assertions without their secrets.
+// ---------------------------------------------------------------------------------------------
+
+const SECRET_KEYS = /^(registrationAccessToken|registration_access_token|clientSecret|client_secret|secret|adapterConfig|initialAccessToken|bearerToken|access_token|refresh_token)$/;
+
+/**
+ * A deep copy of `value` in which every secret-named field holds a digest of its value instead: two
+ * copies still compare equal exactly when the secrets do, and a failed assertion prints no secret.
+ */
+export function withoutSecrets<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v)) as T;
+  if (!value || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = SECRET_KEYS.test(k) && typeof v === "string" ? `[secret ${createHash("sha256").update(v).digest("hex").slice(0, 12)}]` : withoutSecrets(v);
+  }
+  return out as T;
 }
