@@ -3,7 +3,7 @@ import * as path from "node:path";
 import axios from "axios";
 import { ClientPolicyRejected } from "../../provider/registration/errors";
 import { startKeycloak, type KeycloakServer } from "../bed/keycloak";
-import { makeProgramDir, PulumiStack, type CommandResult } from "../bed/pulumiHarness";
+import { makeProgramDir, PulumiStack, REPO_ROOT, type CommandResult } from "../bed/pulumiHarness";
 import { adminClient, createTestRealm, type TestRealm } from "../bed/realm";
 import { isCiphertext, SecretRegistry } from "../support/leaks";
 import { configureProvider, provider } from "../support/providerHarness";
@@ -451,6 +451,55 @@ describe("client policies (executors applied by initial and by registration acce
     expect(exported.raw).not.toContain(first.rotating!.clientSecret!);
     declare({});
     record("rotation remove", await stack.up());
+  });
+
+  test("examples/client-policies: its profile and policy applied to a fresh realm, the program registers a satisfying client and stays converged", async () => {
+    const exampleDir = path.join(REPO_ROOT, "examples", "client-policies");
+    const read = (f: string) => fs.readFileSync(path.join(exampleDir, f), "utf8");
+    const fapi = await createTestRealm(server, `e2e-fapi-${Math.random().toString(36).slice(2, 8)}`);
+    const dir = makeProgramDir({ prefix: "example-client-policies", files: { "Pulumi.yaml": read("Pulumi.yaml"), "package.json": read("package.json"), "index.js": read("index.js") } });
+    let example: PulumiStack | undefined;
+    try {
+      // What the README has the administrator run with kcadm.sh, through the same admin API.
+      const kc = await adminClient(server);
+      await kc.clientPolicies.createProfiles({ realm: fapi.name, ...JSON.parse(read("client-profiles.json")) });
+      await kc.clientPolicies.updatePolicy({ realm: fapi.name, ...JSON.parse(read("client-policies.json")) });
+      const exampleIat = await fapi.createInitialAccessToken({ count: 2, expiration: 3600 });
+      secrets.add("example initial access token", exampleIat);
+      example = await PulumiStack.create({
+        programDir: dir,
+        config: {
+          "keycloak-registration:serverUrl": server.url,
+          "keycloak-registration:realm": fapi.name,
+          "keycloak-registration:initialAccessToken": { value: exampleIat, secret: true },
+        },
+      });
+      const up = record("example up", await example.up());
+      expect(up.stdout).not.toContain("the server did not keep");
+      const out = (await example.outputs({ showSecrets: true })) as { clientId: string; registrationAccessToken: string; serverOverrides?: unknown };
+      secrets.add("example registration access token", out.registrationAccessToken);
+      expect(out.clientId).toBe("fapi-app");
+      expect(out.serverOverrides).toBeUndefined();
+      const live = await fapi.getClient("fapi-app");
+      expect(live).toMatchObject({ clientAuthenticatorType: "client-jwt", publicClient: false, redirectUris: ["https://app.example.com/callback"] });
+      expect(live?.attributes).toMatchObject({
+        "use.jwks.url": "true",
+        "jwks.url": "https://app.example.com/.well-known/jwks.json",
+        "token.endpoint.auth.signing.alg": "PS256",
+        "pkce.code.challenge.method": "S256",
+        "require.pushed.authorization.requests": "true",
+      });
+      record("example preview", await example.preview({ expectNoChanges: true }));
+      record("example destroy", await example.destroy());
+      expect(await fapi.getClient("fapi-app")).toBeUndefined();
+    } finally {
+      if (example) {
+        await example.destroy({ allowFailure: true });
+        example.remove();
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+      await fapi.remove();
+    }
   });
 
   test("no token or secret appears in any output, log or state export of this suite", () => {
