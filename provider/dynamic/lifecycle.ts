@@ -5,11 +5,11 @@ import { Connection } from "../registration/connection";
 import { BearerToken, bearerFor, CreateCredentials } from "../registration/credentials";
 import { ClientIdInUse, ClientOwnedElsewhere, RegistrationAccessTokenRejected, RegistrationError } from "../registration/errors";
 import { ExistingClient, findClient, issueRegistrationAccessToken, RecoveryCredentials } from "../registration/recovery";
-import { redact, registerSecret } from "../registration/redact";
-import { Auth } from "../schema/connection";
+import { redact, registerSecretsIn } from "../registration/redact";
+import { Auth, CONFIG_NAMESPACE } from "../schema/connection";
 import { problemsFrom } from "../schema/issues";
 import { OWNER_ATTRIBUTE, OWNER_KEY, ownerMarker } from "./ownership";
-import { credentialsFor, ProviderSettings, recoveryFor, settingsFromConfig } from "./settings";
+import { credentialsFor, originOf, ProviderSettings, recoveryFor, settingsFromConfig } from "./settings";
 import { containsUnknown, withoutUnknowns } from "./unknowns";
 
 /**
@@ -78,7 +78,31 @@ export interface ClientKind<I extends BaseInputs, S extends object> {
   withToken(s: S, token: string): S;
   /** The message when an update finds the client gone. */
   goneOnUpdate(id: string, state: S): string;
+  /**
+   * `pulumi import`: the client as Keycloak holds it, read with a token the recovery account just
+   * issued, and the declaration that matches it (the inputs an imported program starts from).
+   * A kind without it cannot be imported; `notImportable` says why and what to do instead.
+   */
+  imported?(env: Env, at: { serverUrl: string; realm: string }, existing: ExistingClient, token: string): Promise<{ inputs: I; state: S }>;
+  notImportable?: string;
 }
+
+/** What `pulumi import` of an existing client gives: its id, the matching declaration and the state. */
+export interface ImportedClient<I, S> {
+  id: string;
+  inputs: I;
+  props: S;
+}
+
+/** A kind's provider: the dynamic provider's methods, plus `importClient` for front doors that can import. */
+export type ClientProvider<I extends BaseInputs, S extends object> = Required<pulumi.dynamic.ResourceProvider<I, S>> & {
+  /**
+   * Adopts the client `clientId` of realm `at.realm` on `at.serverUrl` with the recovery account:
+   * finds it, issues it a fresh registration access token (the one anyone held before stops working)
+   * and reads it. Nothing else is changed on the client.
+   */
+  importClient(at: { serverUrl?: string; realm?: string }, clientId: string): Promise<ImportedClient<I, S>>;
+};
 
 /**
  * What an error after a successful write carries: the engine stores `properties` (the newest token,
@@ -115,18 +139,13 @@ export function surfaced(e: unknown): Error {
   return new Error(redact(e instanceof Error ? e.message : String(e)));
 }
 
-function registerInputSecrets(inputs: BaseInputs): void {
-  const auth = inputs.auth;
-  for (const s of [auth?.initialAccessToken, auth?.bearerToken, auth?.serviceAccount?.clientSecret, inputs.adopt?.registrationAccessToken]) registerSecret(s);
-}
-
 type Outcome<T> = { gone: true } | { gone: false; value: T; token: string };
 
 /** Builds the dynamic provider of one kind. Its settings come from `configure` (or `initial`, for tests). */
 export function clientProvider<I extends BaseInputs, S extends object>(
   kind: ClientKind<I, S>,
   initial?: ProviderSettings,
-): Required<pulumi.dynamic.ResourceProvider<I, S>> {
+): ClientProvider<I, S> {
   const env: Env = { settings: initial ?? settingsFromConfig(undefined) };
 
   /** Runs `op` with the stored token; on rejection tells "gone" from "lost token" and recovers a lost one. */
@@ -218,7 +237,7 @@ export function clientProvider<I extends BaseInputs, S extends object>(
       const parsed = kind.schema.safeParse(withoutUnknowns(args));
       if (!parsed.success) return { failures: problemsFrom(kind.schema, parsed.error) };
       const inputs = { ...(parsed.data as object), [PROVIDER_KEY]: provider, ...(owner === undefined ? {} : { [OWNER_KEY]: owner }) } as I;
-      registerInputSecrets(inputs);
+      registerSecretsIn({ auth: inputs.auth, adopt: inputs.adopt });
       const creating = !olds || Object.keys(olds).length === 0;
       if (creating && !inputs.adopt && !containsUnknown(args)) {
         const choice = credentialsFor(env.settings, inputs.auth, kind.locate(env, inputs).origin);
@@ -236,7 +255,7 @@ export function clientProvider<I extends BaseInputs, S extends object>(
     },
 
     async create(inputs) {
-      registerInputSecrets(inputs);
+      registerSecretsIn({ auth: inputs.auth, adopt: inputs.adopt });
       const marker = ownerMarker(inputs[OWNER_KEY]);
       let state: S;
       try {
@@ -299,6 +318,34 @@ export function clientProvider<I extends BaseInputs, S extends object>(
       try {
         // A client already gone counts as deleted.
         await withToken(props, "delete", (token) => kind.remove(env, kind.withToken(props, token), token));
+      } catch (e) {
+        throw surfaced(e);
+      }
+    },
+
+    async importClient(at, clientId) {
+      const what = `cannot import ${kind.name} "${clientId}"`;
+      if (!kind.imported) throw new Error(`${what}: ${kind.notImportable ?? "this resource kind cannot be imported"}`);
+      if (!at.serverUrl || !at.realm) {
+        throw new Error(`${what}: the provider does not know where the client lives: set ${CONFIG_NAMESPACE}:serverUrl and ${CONFIG_NAMESPACE}:realm (the import id is the clientId)`);
+      }
+      const where = { serverUrl: at.serverUrl.replace(/\/+$/, ""), realm: at.realm };
+      const conn: Connection = { ...where, transport: env.settings.transport };
+      const recovery = recoveryFor(env.settings, originOf(where.serverUrl));
+      if (!recovery) {
+        throw new Error(
+          `${what}: importing needs the recovery account, which issues the client a fresh registration access token. ` +
+            `Set ${CONFIG_NAMESPACE}:recoveryClientId and ${CONFIG_NAMESPACE}:recoveryClientSecret (pulumi config set --secret): a service account with the ` +
+            `realm-management role manage-clients (${CONFIG_NAMESPACE}:recoveryRealm when it lives in another realm), on the Keycloak of ${CONFIG_NAMESPACE}:serverUrl. ` +
+            "Without it, declare the resource with `adopt: { registrationAccessToken }` instead (kcreg.sh update-token issues one)",
+        );
+      }
+      try {
+        const existing = await findClient(conn, recovery, clientId);
+        if (!existing) throw new Error(`${what}: realm "${where.realm}" at ${where.serverUrl} has no client with that clientId`);
+        const token = await issueRegistrationAccessToken(conn, recovery, { clientId, internalId: existing.id });
+        const { inputs, state } = await kind.imported(env, where, existing, token);
+        return { id: kind.idOf(state), inputs, props: state };
       } catch (e) {
         throw surfaced(e);
       }
