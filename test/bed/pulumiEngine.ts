@@ -41,7 +41,7 @@ export interface PulumiEngine {
   binDir: string;
   /** Absolute path of the CLI to run. */
   pulumi: string;
-  /** `pulumi version` without the leading v, e.g. "3.259.0". */
+  /** `pulumi version` without the leading v, e.g. "3.276.0". */
   version: string;
   /** True when this call built the CLI. */
   built: boolean;

@@ -31,7 +31,7 @@ import { ensurePulumiEngine, type PulumiEngine } from "./pulumiEngine";
 export type ConfigValue = string | { value: string; secret: true };
 
 /** How long the processes of a CLI that was killed may go on (a provider finishing its requests) before they are stopped. */
-export const ORPHAN_GRACE_MS = 3_000;
+export const ORPHAN_GRACE_MS = 1_500;
 /** Marks every process a command starts (the environment is inherited by plugins and programs), to find them afterwards. */
 const RUN_MARKER = "KCREG_HARNESS_RUN";
 

@@ -1,8 +1,5 @@
-import * as fs from "node:fs";
-import { startKeycloak } from "../bed/keycloak";
-import { makeProgramDir, PulumiStack, type CommandResult } from "../bed/pulumiHarness";
-import { createTestRealm, type TestRealm } from "../bed/realm";
-import { SecretRegistry } from "../support/leaks";
+import { PulumiStack, type CommandResult } from "../bed/pulumiHarness";
+import { useStackFixture } from "../bed/stackFixture";
 
 /** `count` clients named `<prefix>-<i>`, from stack config. */
 const PROGRAM = `"use strict";
@@ -16,48 +13,28 @@ for (let i = 0; i < Number(config.require("count")); i++) {
 `;
 
 describe("many clients, several stacks, a token that runs out", () => {
-  let realm: TestRealm;
-  let programDir: string;
-  const stacks: PulumiStack[] = [];
-  const secrets = new SecretRegistry();
+  // One realm, stacks made by the tests, each with an initial access token of its own.
+  const fx = useStackFixture({ name: "load", program: PROGRAM, initialAccessToken: false, stack: false });
+  const { secrets } = fx;
   const printed: CommandResult[] = [];
 
-  const newStack = async (prefix: string, count: number, iat: string) => {
+  const newStack = async (prefix: string, count: number, iat: string): Promise<PulumiStack> => {
     secrets.add(`${prefix} initial access token`, iat);
-    const stack = await PulumiStack.create({
-      programDir,
-      config: {
-        "keycloak-registration:serverUrl": realm.server.url,
-        "keycloak-registration:realm": realm.name,
+    return fx.newStack(
+      fx.connection({
         "keycloak-registration:initialAccessToken": { value: iat, secret: true },
         "load:prefix": prefix,
         "load:count": String(count),
-      },
-    });
-    stacks.push(stack);
-    return stack;
+      }),
+    );
   };
-  const ours = async (prefix: string) => (await realm.listClientIds()).filter((c) => c.startsWith(`${prefix}-`)).sort();
+  const ours = async (prefix: string) => (await fx.realm.listClientIds()).filter((c) => c.startsWith(`${prefix}-`)).sort();
   const inState = async (stack: PulumiStack) =>
     (await stack.resources()).filter((r) => String(r.type).endsWith(":KeycloakClient")).map((r) => String(r.outputs.clientId)).sort();
 
-  beforeAll(async () => {
-    realm = await createTestRealm(await startKeycloak(), `load-${Math.random().toString(36).slice(2, 8)}`);
-    programDir = makeProgramDir({ prefix: "concurrency", files: { "index.js": PROGRAM } });
-  });
-
-  afterAll(async () => {
-    for (const stack of stacks) {
-      await stack.destroy({ allowFailure: true });
-      stack.remove();
-    }
-    if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
-    await realm?.remove();
-  });
-
   test("two stacks of 50 clients each against one realm at the same time", async () => {
-    const a = await newStack("alpha", 50, await realm.createInitialAccessToken({ count: 50, expiration: 3600 }));
-    const b = await newStack("beta", 50, await realm.createInitialAccessToken({ count: 50, expiration: 3600 }));
+    const a = await newStack("alpha", 50, await fx.realm.createInitialAccessToken({ count: 50, expiration: 3600 }));
+    const b = await newStack("beta", 50, await fx.realm.createInitialAccessToken({ count: 50, expiration: 3600 }));
     const [upA, upB] = await Promise.all([a.up(), b.up()]);
     printed.push(upA, upB);
     expect(await ours("alpha")).toHaveLength(50);
@@ -71,11 +48,11 @@ describe("many clients, several stacks, a token that runs out", () => {
   });
 
   test("an initial access token that runs out mid-up: what was created is kept, the rest fail clearly, a new token finishes", async () => {
-    const stack = await newStack("gamma", 8, await realm.createInitialAccessToken({ count: 5, expiration: 3600 }));
+    const stack = await newStack("gamma", 8, await fx.realm.createInitialAccessToken({ count: 5, expiration: 3600 }));
     // Keycloak 25 does not enforce the count against concurrent registrations (measured on 25.0.6:
     // 8 of 8 parallel POSTs succeed with a count of 5; 26.x refuses 3 of them). There the token
     // runs out only when the creates come one at a time.
-    const major = Number.parseInt(realm.server.version, 10);
+    const major = Number.parseInt(fx.realm.server.version, 10);
     const first = await stack.up({ allowFailure: true, args: major < 26 ? ["--parallel", "1"] : [] });
     printed.push(first);
     expect(first.code).not.toBe(0);
@@ -85,7 +62,7 @@ describe("many clients, several stacks, a token that runs out", () => {
     expect(await ours("gamma")).toHaveLength(5);
     expect(await inState(stack)).toEqual(await ours("gamma"));
 
-    const fresh = await realm.createInitialAccessToken({ count: 3, expiration: 3600 });
+    const fresh = await fx.realm.createInitialAccessToken({ count: 3, expiration: 3600 });
     secrets.add("gamma second initial access token", fresh);
     await stack.setConfig("keycloak-registration:initialAccessToken", fresh, { secret: true });
     printed.push(await stack.up());

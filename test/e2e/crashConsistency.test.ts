@@ -1,20 +1,20 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import axios from "axios";
-import { startKeycloak } from "../bed/keycloak";
-import { makeProgramDir, PulumiStack, type CommandResult } from "../bed/pulumiHarness";
-import { createTestRealm, type TestRealm } from "../bed/realm";
-import { SecretRegistry } from "../support/leaks";
+import { type CommandResult } from "../bed/pulumiHarness";
+import { useStackFixture } from "../bed/stackFixture";
 
 /**
  * Crash consistency: `pulumi up` is SIGKILLed right after Keycloak rotated registration access
  * tokens and before the engine checkpointed them. How the window is hit: the test watches the CLI's
  * output and, once the first resource line "KeycloakClient <name> updating" (or "creating") appears,
  * kills the CLI after a random 0–120 ms. The engine prints that line just before it calls the
- * provider, and "updated" once it has checkpointed the answer, 50–150 ms later on this machine; the
- * provider process outlives the CLI by a few seconds, so a request already sent completes in
- * Keycloak while the engine never writes the answer down. A kill "landed" when afterwards at least
- * one token stored in the state is dead (read with it directly from Keycloak).
+ * provider, and "updated" once it has checkpointed the answer, 50–150 ms later on this machine. The
+ * provider is Pulumi's own (pulumi-resource-pulumi-nodejs), which does not watch the engine: it lives
+ * on after the CLI is killed, so a request already sent completes in Keycloak while the engine never
+ * writes the answer down; the harness stops such orphans ORPHAN_GRACE_MS (1.5 s) after the kill. A kill
+ * "landed" when afterwards at least one token stored in the state is dead (read with it directly from
+ * Keycloak).
  */
 
 const PROGRAM = `"use strict";
@@ -34,19 +34,13 @@ const LANDED_WITHOUT_RECOVERY = 1;
 /** A second `up` (which must change nothing) after every Nth kill and after the last: each `up` costs ~10 s here. */
 const NO_OP_CHECK_EVERY = 4;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Per test: the recovery phase alone is ~20 `up`s killed and ~25 complete ones, beyond Jest's global 10 minutes on a loaded machine. */
 const PHASE_TIMEOUT_MS = 30 * 60_000;
 
 describe("crash consistency: `pulumi up` killed between Keycloak's token rotation and the checkpoint", () => {
-  let realm: TestRealm;
-  let programDir: string;
-  let stack: PulumiStack;
-  let recovery: { clientId: string; clientSecret: string };
-  let builtIns: Set<string>;
-  const secrets = new SecretRegistry();
-  const transcripts: Array<{ where: string; text: string }> = [];
-  const figures = { kills: 0, landed: 0, deadTokensAfterKills: 0, createKills: 0, createsLeftRegisteredOutsideState: 0, convergedUps: 0, noOpUps: 0, upsThatFinishedBeforeTheKill: 0, pendingCreatesCleared: 0, emptyCheckpointSidecarsRemoved: 0, emptyOtherSidecarsRemoved: 0, truncatedCheckpointsRestored: 0, documentedFailures: 0, leaks: 0, seconds: 0 };
+  const fx = useStackFixture({ name: "crash-consistency", program: PROGRAM, initialAccessToken: { count: 100 }, recovery: true }, PHASE_TIMEOUT_MS);
+  const { secrets } = fx;
+  const figures = { kills: 0, landed: 0, deadTokensAfterKills: 0, orphanedProcessesStopped: 0, createKills: 0, createsLeftRegisteredOutsideState: 0, convergedUps: 0, noOpUps: 0, upsThatFinishedBeforeTheKill: 0, pendingCreatesCleared: 0, emptyCheckpointSidecarsRemoved: 0, emptyOtherSidecarsRemoved: 0, truncatedCheckpointsRestored: 0, documentedFailures: 0, leaks: 0, seconds: 0 };
   const started = Date.now();
   const progress = (line: string) => process.stderr.write(`[crash] ${line}\n`);
   let version = 0;
@@ -54,12 +48,9 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
 
   const declare = (next: Spec) => {
     spec = next;
-    fs.writeFileSync(path.join(programDir, "clients.json"), JSON.stringify(next, null, 2));
+    fx.declare(next);
   };
-  const record = (what: string, r: CommandResult) => {
-    transcripts.push({ where: `${what} stdout`, text: r.stdout }, { where: `${what} stderr`, text: r.stderr });
-    return r;
-  };
+  const record = (what: string, r: CommandResult) => fx.record(what, r);
   const withDescriptions = (description: string, extra: Spec = {}): Spec => {
     const s: Spec = {};
     for (let i = 0; i < CLIENTS; i++) s[`c${i}`] = { clientId: `crash-c${i}`, description, redirectUris: ["https://app.example.com/*"] };
@@ -68,7 +59,7 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
 
   /** clientId → stored registration access token, from `stack export --show-secrets`; plus pending operations. */
   const stored = async () => {
-    const { json } = await stack.exportState({ showSecrets: true });
+    const { json } = await fx.stack.exportState({ showSecrets: true });
     const tokens = new Map<string, string>();
     for (const r of json.deployment.resources ?? []) {
       if (!String(r.type).endsWith(":KeycloakClient")) continue;
@@ -82,7 +73,7 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
 
   /** Reads the client directly from Keycloak with the token: reading does not rotate it. */
   const tokenWorks = async (clientId: string, token: string) => {
-    const res = await axios.get(`${realm.registrationUrl()}/${encodeURIComponent(clientId)}`, {
+    const res = await axios.get(`${fx.realm.registrationUrl()}/${encodeURIComponent(clientId)}`, {
       headers: { Authorization: `Bearer ${token}` },
       validateStatus: () => true,
     });
@@ -97,7 +88,7 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
   /** Every client of the realm (besides Keycloak's own and our service account) is in the state, and vice versa. */
   const expectNoOrphans = async (when: string, inState?: Iterable<string>) => {
     const clientIds = [...(inState ?? (await stored()).tokens.keys())].sort();
-    const inRealm = (await realm.listClientIds()).filter((c) => !builtIns.has(c)).sort();
+    const inRealm = await fx.ownClientIds();
     expect({ when, inRealm }).toEqual({ when, inRealm: clientIds });
   };
 
@@ -105,7 +96,7 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
   const expectConverged = async (when: string, secondUp = true) => {
     const [{ tokens, pending }, descriptions] = await Promise.all([
       stored(),
-      Promise.all(Object.values(spec).map(async (want) => ({ when, clientId: want.clientId, description: (await realm.getClient(want.clientId))?.description }))),
+      Promise.all(Object.values(spec).map(async (want) => ({ when, clientId: want.clientId, description: (await fx.realm.getClient(want.clientId))?.description }))),
     ]);
     expect(descriptions).toEqual(Object.values(spec).map((want) => ({ when, clientId: want.clientId, description: want.description })));
     expect({ when, pending: pending.length }).toEqual({ when, pending: 0 });
@@ -115,7 +106,7 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
     await expectNoOrphans(when, tokens.keys());
     if (secondUp) {
       // --expect-no-changes: the state (and so the orphan check above) stays as it is.
-      const again = record(`${when}: second up`, await stack.up({ args: ["--expect-no-changes"] }));
+      const again = record(`${when}: second up`, await fx.stack.up({ args: ["--expect-no-changes"] }));
       expect(again.code).toBe(0);
       figures.noOpUps++;
     }
@@ -134,6 +125,7 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
    * state repair, as an operator would do it), not the provider's: counted and reported.
    */
   const repairBackendAfterKill = async () => {
+    const { stack } = fx;
     const pulumiDir = path.join(stack.backendDir, ".pulumi");
     const walk = (dir: string): string[] =>
       fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
@@ -173,7 +165,7 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
   const killedUp = async (what: string, trigger: RegExp): Promise<boolean> => {
     const delay = Math.floor(Math.random() * 120);
     let timer: NodeJS.Timeout | undefined;
-    const { child, result } = stack.startUp({
+    const { child, result } = fx.stack.startUp({
       allowFailure: true,
       onOutput: (chunk) => {
         if (!timer && trigger.test(chunk)) timer = setTimeout(() => child.kill("SIGKILL"), delay);
@@ -188,47 +180,24 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
       return false;
     }
     figures.kills++;
-    // Let the orphaned provider process finish the requests it had already sent (it exits ~3 s after the engine).
-    await sleep(1_500);
-    stack.clearLocks();
+    // The harness gave the orphaned provider ORPHAN_GRACE_MS to finish the requests it had sent, then stopped it.
+    figures.orphanedProcessesStopped += r.orphansKilled;
+    fx.stack.clearLocks();
     await repairBackendAfterKill();
     return true;
   };
 
   beforeAll(async () => {
-    realm = await createTestRealm(await startKeycloak(), `crash-${Math.random().toString(36).slice(2, 8)}`);
-    builtIns = new Set(await realm.listClientIds());
-    recovery = await realm.createServiceAccount({ roles: ["manage-clients"] });
-    builtIns.add(recovery.clientId);
-    secrets.add("recovery secret", recovery.clientSecret);
-    const iat = await realm.createInitialAccessToken({ count: 100, expiration: 3600 });
-    secrets.add("initial access token", iat);
-    programDir = makeProgramDir({ prefix: "crash-consistency", files: { "index.js": PROGRAM } });
-    stack = await PulumiStack.create({
-      programDir,
-      config: {
-        "keycloak-registration:serverUrl": realm.server.url,
-        "keycloak-registration:realm": realm.name,
-        "keycloak-registration:initialAccessToken": { value: iat, secret: true },
-        "keycloak-registration:recoveryClientId": recovery.clientId,
-        "keycloak-registration:recoveryClientSecret": { value: recovery.clientSecret, secret: true },
-      },
-    });
     declare(withDescriptions("v0"));
-    record("initial up", await stack.up());
+    record("initial up", await fx.stack.up());
   }, PHASE_TIMEOUT_MS);
 
-  afterAll(async () => {
+  afterAll(() => {
     figures.seconds = Math.round((Date.now() - started) / 1000);
     process.stderr.write(`crash consistency: ${JSON.stringify(figures)}\n`);
-    if (stack) {
-      stack.clearLocks();
-      await stack.destroy({ allowFailure: true });
-    }
-    stack?.remove();
-    if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
-    await realm?.remove();
-  }, PHASE_TIMEOUT_MS);
+    // A kill left the file backend locked: the fixture's teardown must be able to destroy.
+    fx.stack?.clearLocks();
+  });
 
   test("with the recovery credential, every `up` after a kill converges, whether the kill hit an update or a create", async () => {
     let updateKills = 0;
@@ -239,7 +208,7 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
       const dead = await deadTokens();
       figures.deadTokensAfterKills += dead;
       if (dead > 0) figures.landed++;
-      const next = record(`up after kill #${figures.kills}`, await stack.up({ allowFailure: true }));
+      const next = record(`up after kill #${figures.kills}`, await fx.stack.up({ allowFailure: true }));
       expect({ kill: figures.kills, dead, code: next.code, stderr: next.code === 0 ? "" : next.stdout.slice(-3000) }).toEqual({ kill: figures.kills, dead, code: 0, stderr: "" });
       figures.convergedUps++;
       await expectConverged(`after kill #${figures.kills}`, updateKills % NO_OP_CHECK_EVERY === 0 || updateKills === KILLS_WITH_RECOVERY);
@@ -254,17 +223,17 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
       if (!(await killedUp(`create kill #${createKills + 1}`, /KeycloakClient \S+ creating/))) {
         // `up` won the race: take the new client out again and retry.
         declare(withDescriptions(`v${version}`));
-        record("remove the new client", await stack.up());
+        record("remove the new client", await fx.stack.up());
         continue;
       }
       createKills++;
       figures.createKills++;
       const { tokens, pending } = await stored();
-      const registered = Boolean(await realm.getClient(extra));
+      const registered = Boolean(await fx.realm.getClient(extra));
       if (!tokens.has(extra) && registered) figures.createsLeftRegisteredOutsideState++;
       progress(`create kill #${createKills}: pending operations ${pending.map((p) => p.type).join(",") || "none"}, registered ${registered}`);
       // `up` warns about the pending create and creates again: "Client Identifier in use" is adopted.
-      const next = record(`up after create kill #${createKills}`, await stack.up({ allowFailure: true }));
+      const next = record(`up after create kill #${createKills}`, await fx.stack.up({ allowFailure: true }));
       expect({ createKill: createKills, code: next.code, out: next.code === 0 ? "" : next.stdout.slice(-3000) }).toEqual({ createKill: createKills, code: 0, out: "" });
       figures.convergedUps++;
       // Pulumi carries a pending CREATE into every later checkpoint on purpose (its snapshot manager:
@@ -274,20 +243,20 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
       if (pendingAfter.length > 0) {
         expect(next.stdout).toContain("interrupted while creating");
         // The operator's step Pulumi documents for it; the provider cannot clear it.
-        record(`refresh --clear-pending-creates after create kill #${createKills}`, await stack.refresh({ clearPendingCreates: true }));
+        record(`refresh --clear-pending-creates after create kill #${createKills}`, await fx.stack.refresh({ clearPendingCreates: true }));
         figures.pendingCreatesCleared += pendingAfter.length;
       }
       await expectConverged(`after create kill #${createKills}`);
       declare(withDescriptions(`v${version}`));
-      record("remove the new client", await stack.up());
+      record("remove the new client", await fx.stack.up());
     }
     await expectNoOrphans("end of the recovery phase");
     expect(figures.landed).toBeGreaterThan(0);
   }, PHASE_TIMEOUT_MS);
 
   test("without the recovery credential, the `up` after a kill that landed fails with the documented way back", async () => {
-    await stack.removeConfig("keycloak-registration:recoveryClientId");
-    await stack.removeConfig("keycloak-registration:recoveryClientSecret");
+    await fx.stack.removeConfig("keycloak-registration:recoveryClientId");
+    await fx.stack.removeConfig("keycloak-registration:recoveryClientSecret");
     let landed = 0;
     for (let kills = 0; kills < MAX_KILLS_WITHOUT_RECOVERY && landed < LANDED_WITHOUT_RECOVERY; ) {
       declare(withDescriptions(`v${++version}`));
@@ -295,7 +264,7 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
       kills++;
       const dead = await deadTokens();
       figures.deadTokensAfterKills += dead;
-      const next = record(`up without recovery after kill`, await stack.up({ allowFailure: true }));
+      const next = record(`up without recovery after kill`, await fx.stack.up({ allowFailure: true }));
       progress(`kill without recovery #${kills}: ${dead} dead token(s), next up exit ${next.code}`);
       if (dead === 0) {
         expect(next.code).toBe(0);
@@ -310,23 +279,23 @@ describe("crash consistency: `pulumi up` killed between Keycloak's token rotatio
       expect(out).toContain("recoveryClientId");
       expect(out).toContain("kcreg.sh update-token");
       // Restoring the credential is the way back: the next `up` converges.
-      await stack.setAllConfig({
-        "keycloak-registration:recoveryClientId": recovery.clientId,
-        "keycloak-registration:recoveryClientSecret": { value: recovery.clientSecret, secret: true },
+      await fx.stack.setAllConfig({
+        "keycloak-registration:recoveryClientId": fx.recovery!.clientId,
+        "keycloak-registration:recoveryClientSecret": { value: fx.recovery!.clientSecret, secret: true },
       });
-      const repaired = record("up with the credential restored", await stack.up({ allowFailure: true }));
+      const repaired = record("up with the credential restored", await fx.stack.up({ allowFailure: true }));
       expect(repaired.code).toBe(0);
       await expectConverged("after restoring the recovery credential");
-      await stack.removeConfig("keycloak-registration:recoveryClientId");
-      await stack.removeConfig("keycloak-registration:recoveryClientSecret");
+      await fx.stack.removeConfig("keycloak-registration:recoveryClientId");
+      await fx.stack.removeConfig("keycloak-registration:recoveryClientSecret");
     }
     expect(landed).toBeGreaterThan(0);
   }, PHASE_TIMEOUT_MS);
 
   test("destroy leaves no client behind, and no token or secret appears in anything Pulumi printed", async () => {
-    record("destroy", await stack.destroy());
-    expect((await realm.listClientIds()).filter((c) => !builtIns.has(c))).toEqual([]);
-    const leaks = transcripts.flatMap((t) => secrets.findIn(t.where, t.text));
+    record("destroy", await fx.stack.destroy());
+    expect(await fx.ownClientIds()).toEqual([]);
+    const leaks = fx.leaks();
     figures.leaks = leaks.length;
     expect(leaks).toEqual([]);
     expect(figures.kills).toBeGreaterThanOrEqual(20);

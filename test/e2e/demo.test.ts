@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import axios from "axios";
 import { startKeycloak } from "../bed/keycloak";
+import { productNode } from "../bed/node";
 import { REPO_ROOT } from "../bed/selfLink";
 import { SecretRegistry } from "../support/leaks";
 
@@ -50,7 +51,8 @@ describe("npm run demo without KEYCLOAK_URL: its own persistent Keycloak", () =>
   };
 
   const runDemo = (args: string[]): DemoRun => {
-    const child = spawn(process.execPath, [TSX_CLI, "scripts/demo.ts", ...args], { cwd: REPO_ROOT, env: env(), stdio: ["ignore", "pipe", "pipe"] });
+    // Under the selected Node.js, which the demo hands on to everything it starts (Pulumi's program and provider).
+    const child = spawn(productNode().node, [TSX_CLI, "scripts/demo.ts", ...args], { cwd: REPO_ROOT, env: env(), stdio: ["ignore", "pipe", "pipe"] });
     children.add(child);
     let text = "";
     const add = (c: Buffer): void => {
@@ -80,7 +82,7 @@ describe("npm run demo without KEYCLOAK_URL: its own persistent Keycloak", () =>
     const penv: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PULUMI_")) penv[k] = v;
     Object.assign(penv, {
-      PATH: [bin, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
+      PATH: [bin, productNode().binDir, process.env.PATH ?? ""].join(path.delimiter),
       PULUMI_BACKEND_URL: `file://${path.join(stateDir(), "backend")}`,
       PULUMI_CONFIG_PASSPHRASE_FILE: path.join(stateDir(), "passphrase"),
       PULUMI_HOME: path.join(stateDir(), "home"),

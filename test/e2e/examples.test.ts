@@ -8,7 +8,9 @@ import { isCiphertext, SecretRegistry } from "../support/leaks";
 /**
  * Every example under examples/ runs here, so none rots: prepare what it needs in Keycloak, set its
  * config, `up`, check Keycloak through the admin API, `destroy`, check the clients are gone, and scan
- * everything Pulumi printed or stored for the tokens and secrets seen.
+ * everything Pulumi printed or stored for the tokens and secrets seen. So do the README's TypeScript
+ * blocks, word for word, in the TypeScript layout of examples/typescript (whose index.ts is the
+ * README's first block): Pulumi compiles them itself, as for any `runtime: nodejs` project.
  */
 
 interface Context {
@@ -26,8 +28,11 @@ interface Expected {
 }
 
 interface Fixture {
-  /** Directory name under examples/. */
+  /** The test's name; also the directory under examples/ unless `dir` says otherwise. */
   name: string;
+  dir?: string;
+  /** Files that replace or join the example's own. */
+  files?: () => Record<string, string>;
   /** Prepares realms, policies and credentials; returns the stack config. */
   prepare(ctx: Context): Promise<{ config: Record<string, ConfigValue>; expected: (outputs: Record<string, any>) => Expected[] }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Extra checks after `up`. */
@@ -43,6 +48,19 @@ async function withIat(ctx: Context, realm: TestRealm): Promise<Record<string, C
   const iat = await realm.createInitialAccessToken({ count: 2, expiration: 3600 });
   ctx.secrets.add("initial access token", iat);
   return { ...connection(realm), "keycloak-registration:initialAccessToken": { value: iat, secret: true } };
+}
+
+/** The README's ```ts blocks, in order. */
+function readmeTypeScriptBlocks(): string[] {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+  return [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+}
+
+/** The README block that imports `resource` from the package. */
+function readmeBlock(resource: string): string {
+  const found = readmeTypeScriptBlocks().filter((b) => new RegExp(`^import \\{ ${resource} \\} from "pulumi-keycloak-registration";$`, "m").test(b));
+  if (found.length !== 1) throw new Error(`README.md has ${found.length} TypeScript blocks importing ${resource}, expected 1`);
+  return found[0]!;
 }
 
 /** The examples this runner knows. A directory under examples/ that is not listed here is logged, not run. */
@@ -150,6 +168,44 @@ const FIXTURES: Fixture[] = [
     },
   },
   {
+    name: "typescript",
+    async prepare(ctx) {
+      // The example is the README's headline program, word for word.
+      expect(fs.readFileSync(path.join(EXAMPLES_DIR, "typescript", "index.ts"), "utf8")).toBe(readmeBlock("KeycloakClient"));
+      const realm = await ctx.newRealm();
+      return {
+        config: await withIat(ctx, realm),
+        expected: (out) => [
+          { realm, clientId: "test-client", matches: { clientId: out.clientId, name: "test-client", publicClient: true, standardFlowEnabled: true, implicitFlowEnabled: false, fullScopeAllowed: false, redirectUris: ["https://app.example.com/*"] } },
+        ],
+      };
+    },
+  },
+  {
+    name: "typescript: the README's OidcClient block",
+    dir: "typescript",
+    files: () => ({ "index.ts": readmeBlock("OidcClient") }),
+    async prepare(ctx) {
+      const realm = await ctx.newRealm();
+      return {
+        config: await withIat(ctx, realm),
+        expected: (out) => [{ realm, clientId: out.clientId, matches: { name: "Example web app", redirectUris: ["https://app.example.com/callback"], publicClient: false } }],
+      };
+    },
+  },
+  {
+    name: "typescript: the README's SamlClient block",
+    dir: "typescript",
+    files: () => ({ "index.ts": readmeBlock("SamlClient"), "sp-metadata.xml": fs.readFileSync(path.join(EXAMPLES_DIR, "saml-client", "sp-metadata.xml"), "utf8") }),
+    async prepare(ctx) {
+      const realm = await ctx.newRealm();
+      return {
+        config: await withIat(ctx, realm),
+        expected: (out) => [{ realm, clientId: out.entityId, matches: { clientId: "https://sp.example.com/saml", protocol: "saml" } }],
+      };
+    },
+  },
+  {
     name: "multi-realm",
     async prepare(ctx) {
       const staff = await ctx.newRealm();
@@ -183,8 +239,8 @@ const FIXTURES: Fixture[] = [
 
 const EXAMPLES_DIR = path.join(REPO_ROOT, "examples");
 
-/** The example's files (not its node_modules or README), copied into a program dir under test/.tmp/. */
-function copyExample(name: string): string {
+/** The example's files (not its node_modules or README) and `extra`, copied into a program dir under test/.tmp/. */
+function copyExample(name: string, extra: Record<string, string> = {}): string {
   const files: Record<string, string> = {};
   const walk = (rel: string) => {
     for (const entry of fs.readdirSync(path.join(EXAMPLES_DIR, name, rel), { withFileTypes: true })) {
@@ -197,7 +253,7 @@ function copyExample(name: string): string {
     }
   };
   walk("");
-  return makeProgramDir({ prefix: `example-${name}`, files });
+  return makeProgramDir({ prefix: `example-${name}`, files: { ...files, ...extra } });
 }
 
 describe("examples", () => {
@@ -207,14 +263,15 @@ describe("examples", () => {
     server = await startKeycloak();
     const unknown = fs
       .readdirSync(EXAMPLES_DIR, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && !FIXTURES.some((f) => f.name === d.name))
+      .filter((d) => d.isDirectory() && !FIXTURES.some((f) => (f.dir ?? f.name) === d.name))
       .map((d) => d.name);
     if (unknown.length) process.stderr.write(`[examples] no fixture in test/e2e/examples.test.ts for examples/${unknown.join(", examples/")}: not run here\n`);
   });
 
   test.each(FIXTURES.map((f) => [f.name, f] as const))("examples/%s: up registers what it says, destroy removes it, no secret leaks", async (name, fixture) => {
-    expect(fs.existsSync(path.join(EXAMPLES_DIR, name, "index.js"))).toBe(true);
-    expect(fs.existsSync(path.join(EXAMPLES_DIR, name, "README.md"))).toBe(true);
+    const dir = fixture.dir ?? name;
+    expect(["index.js", "index.ts"].filter((f) => fs.existsSync(path.join(EXAMPLES_DIR, dir, f)))).toHaveLength(1);
+    expect(fs.existsSync(path.join(EXAMPLES_DIR, dir, "README.md"))).toBe(true);
     const realms: TestRealm[] = [];
     const secrets = new SecretRegistry();
     const transcripts: Array<{ where: string; text: string }> = [];
@@ -226,12 +283,12 @@ describe("examples", () => {
       server,
       secrets,
       newRealm: async () => {
-        const realm = await createTestRealm(server, `ex-${name.slice(0, 12)}-${Math.random().toString(36).slice(2, 7)}`);
+        const realm = await createTestRealm(server, `ex-${dir.slice(0, 12)}-${Math.random().toString(36).slice(2, 7)}`);
         realms.push(realm);
         return realm;
       },
     };
-    const programDir = copyExample(name);
+    const programDir = copyExample(dir, fixture.files?.());
     let stack: PulumiStack | undefined;
     try {
       const { config, expected } = await fixture.prepare(ctx);
@@ -266,10 +323,7 @@ describe("examples", () => {
       for (const c of clients) expect({ realm: c.realm.name, clientId: c.clientId, live: await c.realm.getClient(c.clientId) }).toEqual({ realm: c.realm.name, clientId: c.clientId, live: undefined });
       expect(transcripts.flatMap((t) => secrets.findIn(t.where, t.text))).toEqual([]);
     } finally {
-      if (stack) {
-        await stack.destroy({ allowFailure: true });
-        stack.remove();
-      }
+      await stack?.teardown();
       fs.rmSync(programDir, { recursive: true, force: true });
       for (const realm of realms) await realm.remove().catch(() => undefined);
     }

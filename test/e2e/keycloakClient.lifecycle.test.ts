@@ -1,9 +1,6 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { startKeycloak } from "../bed/keycloak";
-import { makeProgramDir, PulumiStack, type CommandResult } from "../bed/pulumiHarness";
-import { createTestRealm, type TestRealm } from "../bed/realm";
-import { isCiphertext, SecretRegistry } from "../support/leaks";
+import { type CommandResult } from "../bed/pulumiHarness";
+import { useStackFixture } from "../bed/stackFixture";
+import { isCiphertext } from "../support/leaks";
 
 /** A program that declares one KeycloakClient per entry of clients.json, which the test rewrites between runs. */
 const PROGRAM = `"use strict";
@@ -19,19 +16,13 @@ for (const [name, args] of Object.entries(spec)) {
 type Spec = Record<string, Record<string, unknown>>;
 
 describe("KeycloakClient through a real `pulumi up`", () => {
-  let realm: TestRealm;
-  let programDir: string;
-  let stack: PulumiStack;
-  const secrets = new SecretRegistry();
-  const transcripts: Array<{ where: string; text: string }> = [];
+  const fx = useStackFixture({ name: "client-lifecycle", program: PROGRAM });
+  const { secrets } = fx;
 
-  const declare = (spec: Spec) => fs.writeFileSync(path.join(programDir, "clients.json"), JSON.stringify(spec, null, 2));
-  const record = (what: string, r: CommandResult) => {
-    transcripts.push({ where: `${what} stdout`, text: r.stdout }, { where: `${what} stderr`, text: r.stderr });
-    return r;
-  };
+  const declare = (spec: Spec) => fx.declare(spec);
+  const record = (what: string, r: CommandResult) => fx.record(what, r);
   const outputs = async () => {
-    const out = (await stack.outputs({ showSecrets: true })) as Record<string, { registrationAccessToken: string; clientSecret?: string }>;
+    const out = (await fx.stack.outputs({ showSecrets: true })) as Record<string, { registrationAccessToken: string; clientSecret?: string }>;
     for (const [name, o] of Object.entries(out)) {
       secrets.add(`${name} registration access token`, o.registrationAccessToken);
       secrets.add(`${name} client secret`, o.clientSecret);
@@ -40,8 +31,8 @@ describe("KeycloakClient through a real `pulumi up`", () => {
   };
   /** After every step: secrets are ciphertext in the export and no secret value appears anywhere in it. */
   const exportIsClean = async (step: string) => {
-    const exported = await stack.exportState();
-    transcripts.push({ where: `stack export after ${step}`, text: exported.raw });
+    const exported = await fx.stack.exportState();
+    fx.transcripts.push({ where: `stack export after ${step}`, text: exported.raw });
     for (const r of exported.json.deployment.resources ?? []) {
       if (!String(r.type).endsWith(":KeycloakClient")) continue;
       expect({ step, urn: r.urn, rat: isCiphertext(r.outputs.registrationAccessToken) }).toEqual({ step, urn: r.urn, rat: true });
@@ -51,37 +42,15 @@ describe("KeycloakClient through a real `pulumi up`", () => {
     return exported.json;
   };
 
-  beforeAll(async () => {
-    realm = await createTestRealm(await startKeycloak(), `e2e-${Math.random().toString(36).slice(2, 8)}`);
-    const iat = await realm.createInitialAccessToken({ count: 10, expiration: 3600 });
-    secrets.add("initial access token", iat);
-    programDir = makeProgramDir({ prefix: "client-lifecycle", files: { "index.js": PROGRAM } });
-    stack = await PulumiStack.create({
-      programDir,
-      config: {
-        "keycloak-registration:serverUrl": realm.server.url,
-        "keycloak-registration:realm": realm.name,
-        "keycloak-registration:initialAccessToken": { value: iat, secret: true },
-      },
-    });
-  });
-
-  afterAll(async () => {
-    if (stack) await stack.destroy({ allowFailure: true });
-    stack?.remove();
-    if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
-    await realm?.remove();
-  });
-
   test("up, three rotating updates, drift repaired after refresh, destroy — with secrets ciphertext throughout", async () => {
     const web = { clientId: "e2e-web", publicClient: true, redirectUris: ["https://web.example.com/*"], description: "v0" };
     const api = { clientId: "e2e-api", serviceAccountsEnabled: true, standardFlowEnabled: false };
 
     // 1. up registers both clients.
     declare({ web, api });
-    record("up #1", await stack.up());
-    expect(await realm.getClient("e2e-web")).toMatchObject({ publicClient: true, redirectUris: ["https://web.example.com/*"], description: "v0" });
-    const apiLive = await realm.getClient("e2e-api");
+    record("up #1", await fx.stack.up());
+    expect(await fx.realm.getClient("e2e-web")).toMatchObject({ publicClient: true, redirectUris: ["https://web.example.com/*"], description: "v0" });
+    const apiLive = await fx.realm.getClient("e2e-api");
     expect(apiLive).toMatchObject({ serviceAccountsEnabled: true, standardFlowEnabled: false });
     let out = await outputs();
     expect(out.api!.clientSecret).toBe(apiLive?.secret);
@@ -94,7 +63,7 @@ describe("KeycloakClient through a real `pulumi up`", () => {
     expect(Math.max(...providerBytes)).toBeLessThan(4096);
 
     // A preview with nothing changed shows nothing to do.
-    const quiet = record("preview (no change)", await stack.preview({ expectNoChanges: true }));
+    const quiet = record("preview (no change)", await fx.stack.preview({ expectNoChanges: true }));
     expect(quiet.code).toBe(0);
 
     // 2. three updates, each authenticating with the token the previous one rotated.
@@ -102,76 +71,76 @@ describe("KeycloakClient through a real `pulumi up`", () => {
       const before = out.web!.registrationAccessToken;
       declare({ web: { ...web, description: version }, api });
       // Preview writes nothing.
-      record(`preview ${version}`, await stack.preview());
-      expect((await realm.getClient("e2e-web"))?.description).not.toBe(version);
-      record(`up ${version}`, await stack.up());
-      expect((await realm.getClient("e2e-web"))?.description).toBe(version);
+      record(`preview ${version}`, await fx.stack.preview());
+      expect((await fx.realm.getClient("e2e-web"))?.description).not.toBe(version);
+      record(`up ${version}`, await fx.stack.up());
+      expect((await fx.realm.getClient("e2e-web"))?.description).toBe(version);
       out = await outputs();
       expect(out.web!.registrationAccessToken).not.toBe(before);
       await exportIsClean(`up ${version}`);
     }
 
     // 3. an admin edits the redirect URIs out of band; refresh notices, up restores.
-    await realm.updateClient("e2e-web", { redirectUris: ["https://elsewhere.example.com/*"] });
-    record("refresh", await stack.refresh());
+    await fx.realm.updateClient("e2e-web", { redirectUris: ["https://elsewhere.example.com/*"] });
+    record("refresh", await fx.stack.refresh());
     const refreshed = await exportIsClean("refresh");
     const webState = refreshed.deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::web"));
     expect(webState.outputs.redirectUris).toEqual(["https://elsewhere.example.com/*"]);
-    const drift = record("preview after drift", await stack.preview());
+    const drift = record("preview after drift", await fx.stack.preview());
     expect(drift.json?.changeSummary).toMatchObject({ update: 1 });
-    record("up after drift", await stack.up());
-    expect((await realm.getClient("e2e-web"))?.redirectUris).toEqual(["https://web.example.com/*"]);
+    record("up after drift", await fx.stack.up());
+    expect((await fx.realm.getClient("e2e-web"))?.redirectUris).toEqual(["https://web.example.com/*"]);
     await exportIsClean("up after drift");
 
     // 4. an admin deletes a client out of band: refresh drops it from the stack, up registers it again.
-    await realm.deleteClient("e2e-api");
-    record("refresh after deletion", await stack.refresh());
+    await fx.realm.deleteClient("e2e-api");
+    record("refresh after deletion", await fx.stack.refresh());
     const afterDeletion = await exportIsClean("refresh after deletion");
     expect(afterDeletion.deployment.resources.some((r: { urn: string }) => r.urn.endsWith("::api"))).toBe(false);
-    record("up after deletion", await stack.up());
-    expect(await realm.getClient("e2e-api")).toMatchObject({ serviceAccountsEnabled: true, standardFlowEnabled: false });
+    record("up after deletion", await fx.stack.up());
+    expect(await fx.realm.getClient("e2e-api")).toMatchObject({ serviceAccountsEnabled: true, standardFlowEnabled: false });
     out = await outputs();
     await exportIsClean("up after deletion");
 
     // 5. destroy removes both clients from Keycloak and the stack.
-    record("destroy", await stack.destroy());
-    expect(await realm.getClient("e2e-web")).toBeUndefined();
-    expect(await realm.getClient("e2e-api")).toBeUndefined();
-    expect((await stack.resources()).filter((r) => String(r.type).endsWith(":KeycloakClient"))).toEqual([]);
+    record("destroy", await fx.stack.destroy());
+    expect(await fx.realm.getClient("e2e-web")).toBeUndefined();
+    expect(await fx.realm.getClient("e2e-api")).toBeUndefined();
+    expect((await fx.stack.resources()).filter((r) => String(r.type).endsWith(":KeycloakClient"))).toEqual([]);
 
     // No token or secret seen in this test appears in anything Pulumi printed or stored.
     expect(secrets.size).toBeGreaterThanOrEqual(6);
-    expect(transcripts.flatMap((t) => secrets.findIn(t.where, t.text))).toEqual([]);
+    expect(fx.leaks()).toEqual([]);
   });
 
   test("credentials are not client state, and a new clientId replaces the client", async () => {
     declare({ svc: { clientId: "e2e-svc-1", description: "a" } });
-    record("up svc", await stack.up());
-    expect(await realm.getClient("e2e-svc-1")).toBeDefined();
+    record("up svc", await fx.stack.up());
+    expect(await fx.realm.getClient("e2e-svc-1")).toBeDefined();
 
     // A changed (here: unusable) initial access token is no change to the client…
-    await stack.setConfig("keycloak-registration:initialAccessToken", "exhausted-or-revoked-token", { secret: true });
-    const unchanged = record("preview after credential change", await stack.preview({ expectNoChanges: true }));
+    await fx.stack.setConfig("keycloak-registration:initialAccessToken", "exhausted-or-revoked-token", { secret: true });
+    const unchanged = record("preview after credential change", await fx.stack.preview({ expectNoChanges: true }));
     expect(unchanged.code).toBe(0);
     // …and updates keep working with the client's own registration access token.
     declare({ svc: { clientId: "e2e-svc-1", description: "b" } });
-    record("up with unusable credentials", await stack.up());
-    expect((await realm.getClient("e2e-svc-1"))?.description).toBe("b");
+    record("up with unusable credentials", await fx.stack.up());
+    expect((await fx.realm.getClient("e2e-svc-1"))?.description).toBe("b");
 
     // A new clientId is a new client: registered (with a fresh token), then the old one deleted.
-    const iat = await realm.createInitialAccessToken({ count: 1, expiration: 600 });
+    const iat = await fx.realm.createInitialAccessToken({ count: 1, expiration: 600 });
     secrets.add("second initial access token", iat);
-    await stack.setConfig("keycloak-registration:initialAccessToken", iat, { secret: true });
+    await fx.stack.setConfig("keycloak-registration:initialAccessToken", iat, { secret: true });
     declare({ svc: { clientId: "e2e-svc-2", description: "b" } });
-    const plan = record("preview replace", await stack.preview());
+    const plan = record("preview replace", await fx.stack.preview());
     expect(plan.json?.changeSummary).toMatchObject({ replace: 1 });
-    record("up replace", await stack.up());
-    expect(await realm.getClient("e2e-svc-1")).toBeUndefined();
-    expect(await realm.getClient("e2e-svc-2")).toMatchObject({ description: "b" });
+    record("up replace", await fx.stack.up());
+    expect(await fx.realm.getClient("e2e-svc-1")).toBeUndefined();
+    expect(await fx.realm.getClient("e2e-svc-2")).toMatchObject({ description: "b" });
     await exportIsClean("replace");
 
-    record("destroy svc", await stack.destroy());
-    expect(await realm.getClient("e2e-svc-2")).toBeUndefined();
-    expect(transcripts.flatMap((t) => secrets.findIn(t.where, t.text))).toEqual([]);
+    record("destroy svc", await fx.stack.destroy());
+    expect(await fx.realm.getClient("e2e-svc-2")).toBeUndefined();
+    expect(fx.leaks()).toEqual([]);
   });
 });

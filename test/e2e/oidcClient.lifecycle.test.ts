@@ -54,7 +54,11 @@ async function oidcProviderServer(secrets: SecretRegistry): Promise<Server> {
   const op: OidcProviderServer = await startOidcProvider();
   secrets.add("initial access token", op.initialAccessToken);
   return {
-    config: { "keycloak-registration:initialAccessToken": { value: op.initialAccessToken, secret: true } },
+    // The stack's credentials are bound to the origin of serverUrl: here the authorization server's.
+    config: {
+      "keycloak-registration:serverUrl": op.issuer,
+      "keycloak-registration:initialAccessToken": { value: op.initialAccessToken, secret: true },
+    },
     location: { registrationEndpoint: op.registrationEndpoint },
     clientName: async (id) => op.getClient(id)?.client_name as string | undefined,
     redirectUris: async (id) => op.getClient(id)?.redirect_uris as string[] | undefined,
@@ -106,8 +110,7 @@ describe.each([
   });
 
   afterAll(async () => {
-    if (stack) await stack.destroy({ allowFailure: true });
-    stack?.remove();
+    await stack?.teardown();
     if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
     await server?.stop();
   });

@@ -4,27 +4,41 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import { startKeycloak, type KeycloakServer } from "../bed/keycloak";
+import { npmEnv, productNode } from "../bed/node";
 import { PulumiStack, REPO_ROOT, type CommandResult } from "../bed/pulumiHarness";
-import { createTestRealm, type TestRealm } from "../bed/realm";
+import { createTestRealm } from "../bed/realm";
 import { isCiphertext, SecretRegistry } from "../support/leaks";
 
 /**
  * The package as users get it: `npm pack` of this repository, installed (with `npm install`, from
- * npm's cache) into a fresh Pulumi TypeScript project outside the repository, whose program is
- * type-checked against the package's .d.ts, compiled with `tsc` and run by `pulumi up` / `destroy`
- * against a real Keycloak. Nothing resolves through the repository's node_modules or the test bed's
- * `test/.tmp/node_modules` link: the project lives under os.tmpdir() and holds everything itself.
+ * npm's cache) into fresh Pulumi TypeScript projects outside the repository, whose program is
+ * type-checked against the package's .d.ts with `tsc` and run as TypeScript by `pulumi up` /
+ * `destroy` (Pulumi's default) against a real Keycloak. Nothing resolves through the repository's
+ * node_modules or the test bed's `test/.tmp/node_modules` link: the projects live under os.tmpdir()
+ * and hold everything themselves.
+ *
+ * `@pulumi/pulumi` is a peer dependency: the program's own SDK serves the package too, so the tree
+ * holds exactly one copy of it. Two projects: the newest SDK (the repository's dev dependency) and
+ * the lowest the peer range admits. npm, tsc and everything Pulumi starts run under the selected
+ * Node.js (test/bed/node.ts).
  *
  * `npm pack --ignore-scripts` packs the `dist/` that `npm test` built (the package's `prepack` would
  * rebuild it under the feet of the other suites running in parallel).
  */
 
 const PACKAGE = "pulumi-keycloak-registration";
-const PROJECT = "kcreg-packed";
 
 /** Versions of the repository's own installed copies, so that the offline install finds them in npm's cache. */
 function installedVersion(name: string): string {
   return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")).version;
+}
+
+/** The lowest @pulumi/pulumi the package's peer range admits (">=X.Y.Z <4"). */
+function lowestSupportedSdk(): string {
+  const range: string = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).peerDependencies["@pulumi/pulumi"];
+  const m = /^>=(\d+\.\d+\.\d+) <4$/.exec(range);
+  if (!m) throw new Error(`peerDependencies["@pulumi/pulumi"] is "${range}", expected ">=X.Y.Z <4"`);
+  return m[1]!;
 }
 
 interface Run {
@@ -33,30 +47,36 @@ interface Run {
   stderr: string;
 }
 
-/** Runs a command; never throws on a non-zero exit (callers assert on the result). */
+/** Runs a command with the selected Node first on PATH; never throws on a non-zero exit (callers assert on the result). */
 function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  const withNode = { ...env, PATH: [productNode().binDir, env.PATH ?? ""].join(path.delimiter) };
   return new Promise((resolve) => {
-    execFile(file, args, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd, env: withNode, maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
 }
 
-/**
- * The environment for a nested `npm`: without what an outer `npm test` exported for its own project
- * (npm_config_local_prefix would point the inner npm at this repository), keeping the rest (cache, registry).
- */
-function npmEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^npm_(package_|lifecycle_|command$|config_local_prefix$)/i.test(k) || k === "INIT_CWD") continue;
-    env[k] = v;
-  }
-  return env;
-}
-
 const show = (what: string, r: Run) => `${what} exited ${r.code}\n--- stdout ---\n${r.stdout.slice(-4000)}\n--- stderr ---\n${r.stderr.slice(-4000)}`;
+const ok = (what: string, r: Run) => expect({ what, code: r.code, out: r.code === 0 ? "" : show(what, r) }).toEqual({ what, code: 0, out: "" });
+
+/** Every copy of `name` installed under `dir` (nested node_modules included), with its version. */
+function installedCopies(dir: string, name: string): Array<{ path: string; version: string }> {
+  const found: Array<{ path: string; version: string }> = [];
+  const walk = (modules: string) => {
+    if (!fs.existsSync(modules)) return;
+    const pj = path.join(modules, name, "package.json");
+    if (fs.existsSync(pj)) found.push({ path: path.relative(dir, path.dirname(pj)), version: JSON.parse(fs.readFileSync(pj, "utf8")).version });
+    for (const entry of fs.readdirSync(modules, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+      const pkgs = entry.name.startsWith("@") ? fs.readdirSync(path.join(modules, entry.name)).map((n) => path.join(entry.name, n)) : [entry.name];
+      for (const pkg of pkgs) walk(path.join(modules, pkg, "node_modules"));
+    }
+  };
+  walk(path.join(dir, "node_modules"));
+  return found;
+}
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import {
@@ -127,122 +147,83 @@ void typesAreChecked;
 
 jest.setTimeout(20 * 60_000);
 
-describe("the packed package in a fresh Pulumi TypeScript project", () => {
+describe("the packed package in fresh Pulumi TypeScript projects", () => {
   let server: KeycloakServer;
-  let realm: TestRealm | undefined;
   let workDir: string;
+  let tarball: string;
 
   beforeAll(async () => {
     server = await startKeycloak();
     workDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "kcreg-packed-")));
   });
 
-  afterAll(async () => {
-    await realm?.remove().catch(() => undefined);
+  afterAll(() => {
     if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
   });
 
-  it("packs, installs from the tarball, type-checks, and registers and deletes a client with pulumi up/destroy", async () => {
-    // --- npm pack ----------------------------------------------------------------------------------
-    expect(fs.existsSync(path.join(REPO_ROOT, "dist", "provider", "index.js"))).toBe(true);
-    const packDir = path.join(workDir, "pack");
-    fs.mkdirSync(packDir);
-    const pack = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], REPO_ROOT, npmEnv());
-    expect({ code: pack.code, out: pack.code === 0 ? "" : show("npm pack", pack) }).toEqual({ code: 0, out: "" });
-    const [packed] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
-    const files = packed!.files.map((f) => f.path).sort();
-    for (const f of ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "dist/provider/index.js", "dist/provider/index.d.ts", "dist/provider/dynamic/index.js"]) {
-      expect(files).toContain(f);
-    }
-    expect(files.filter((f) => !/^dist\/provider\/.+\.(js|d\.ts)$/.test(f) && !["package.json", "README.md", "LICENSE", "CHANGELOG.md"].includes(f))).toEqual([]);
-    const tarball = path.join(packDir, packed!.filename);
-    expect(fs.existsSync(tarball)).toBe(true);
-
-    // --- a fresh project outside the repository ------------------------------------------------------
-    const projectDir = path.join(workDir, "project");
+  /**
+   * A fresh project (the layout of `pulumi new typescript`) with this SDK and the tarball: installed,
+   * one copy of @pulumi/pulumi, types checked with tsc, then up, a no-op preview and destroy in a
+   * realm of its own. Returns the serialized provider of the registered client.
+   */
+  const project = async (name: string, sdkVersion: string): Promise<string> => {
+    const projectDir = path.join(workDir, name);
     fs.mkdirSync(projectDir);
     // Nothing above it to fall back on: every module must come from the project's own node_modules.
     for (let d = path.dirname(projectDir); ; d = path.dirname(d)) {
       expect({ dir: d, node_modules: fs.existsSync(path.join(d, "node_modules")) }).toEqual({ dir: d, node_modules: false });
       if (path.dirname(d) === d) break;
     }
-    const write = (name: string, content: string) => fs.writeFileSync(path.join(projectDir, name), content);
+    const write = (file: string, content: string) => fs.writeFileSync(path.join(projectDir, file), content);
+    const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
     write(
       "package.json",
-      JSON.stringify(
-        {
-          name: PROJECT,
-          private: true,
-          main: "bin/index.js",
-          dependencies: { "@pulumi/pulumi": installedVersion("@pulumi/pulumi"), [PACKAGE]: `file:${tarball}` },
-          devDependencies: { "@types/node": installedVersion("@types/node"), typescript: installedVersion("typescript") },
-        },
-        null,
-        2,
-      ) + "\n",
+      json({
+        name,
+        private: true,
+        main: "index.ts",
+        dependencies: { "@pulumi/pulumi": sdkVersion, [PACKAGE]: `file:${tarball}` },
+        devDependencies: { "@types/node": installedVersion("@types/node"), typescript: installedVersion("typescript") },
+      }),
     );
-    // Compiled with tsc first (Pulumi's own TypeScript support would need ts-node in the project).
-    write("Pulumi.yaml", [`name: ${PROJECT}`, "runtime:", "  name: nodejs", "  options:", "    typescript: false", "main: bin/index.js", ""].join("\n"));
+    // Pulumi's defaults: `runtime: nodejs` runs index.ts through ts-node, as `pulumi new typescript` sets up.
+    write("Pulumi.yaml", `name: ${name}\nruntime: nodejs\n`);
     write(
       "tsconfig.json",
-      JSON.stringify(
-        {
-          compilerOptions: {
-            target: "ES2022",
-            module: "node16",
-            moduleResolution: "node16",
-            strict: true,
-            outDir: "bin",
-            rootDir: ".",
-            types: ["node"],
-            skipLibCheck: false,
-          },
-          files: ["index.ts"],
-        },
-        null,
-        2,
-      ) + "\n",
+      json({
+        compilerOptions: { target: "ES2022", module: "node16", moduleResolution: "node16", strict: true, outDir: "bin", rootDir: ".", types: ["node"], skipLibCheck: false },
+        files: ["index.ts"],
+      }),
     );
     write("index.ts", PROGRAM);
 
     const installArgs = ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock"];
     let install = await run("npm", [...installArgs, "--offline"], projectDir, npmEnv());
     if (install.code !== 0) {
-      process.stderr.write(`[packedPackage] npm install --offline failed (${install.stderr.split("\n").find((l) => /ERR/.test(l)) ?? install.code}); retrying with --prefer-offline\n`);
+      process.stderr.write(`[packedPackage] ${name}: npm install --offline failed (${install.stderr.split("\n").find((l) => /ERR/.test(l)) ?? install.code}); retrying with --prefer-offline\n`);
       install = await run("npm", [...installArgs, "--prefer-offline"], projectDir, npmEnv());
     }
-    expect({ code: install.code, out: install.code === 0 ? "" : show("npm install", install) }).toEqual({ code: 0, out: "" });
+    ok(`${name}: npm install`, install);
+    expect({ name, warnings: install.stderr.split("\n").filter((l) => /EBADENGINE|ERESOLVE|peer dep/i.test(l)) }).toEqual({ name, warnings: [] });
 
-    // The package, its dynamic provider and the SDK all resolve inside the project, as real copies.
+    // The package, its dynamic provider and the SDK all resolve inside the project, as real copies;
+    // the SDK exactly once, at the program's version (a peer, not a nested copy of the package's own).
     const ownModules = path.join(projectDir, "node_modules");
-    const inProject = (request: string) => {
-      const resolved = require.resolve(request, { paths: [projectDir] });
-      return { request, resolved: resolved.startsWith(ownModules + path.sep) && fs.realpathSync(resolved).startsWith(ownModules + path.sep) };
-    };
-    for (const request of [PACKAGE, `${PACKAGE}/dynamic`, "@pulumi/pulumi"]) expect(inProject(request)).toEqual({ request, resolved: true });
+    expect({ name, copies: installedCopies(projectDir, "@pulumi/pulumi") }).toEqual({ name, copies: [{ path: "node_modules/@pulumi/pulumi", version: sdkVersion }] });
     expect(fs.lstatSync(path.join(ownModules, PACKAGE)).isSymbolicLink()).toBe(false);
     expect(fs.existsSync(path.join(ownModules, PACKAGE, "test"))).toBe(false);
-    // The same from a plain node process in the project (as Pulumi's program and provider processes resolve).
-    const probe = await run(
-      process.execPath,
-      ["-e", `for (const r of ${JSON.stringify([PACKAGE, `${PACKAGE}/dynamic`])}) console.log(require("fs").realpathSync(require.resolve(r)))`],
-      projectDir,
-    );
-    expect(probe.code).toBe(0);
+    // As Pulumi's program and provider processes resolve, from a plain node process in the project.
+    const requests = [PACKAGE, `${PACKAGE}/dynamic`, "@pulumi/pulumi"];
+    const probe = await run(productNode().node, ["-e", `for (const r of ${JSON.stringify(requests)}) console.log(require("fs").realpathSync(require.resolve(r)))`], projectDir);
+    ok(`${name}: resolve`, probe);
     const probed = probe.stdout.trim().split("\n");
-    expect(probed).toHaveLength(2);
-    for (const p of probed) expect(p.startsWith(ownModules + path.sep)).toBe(true);
+    expect(probed.map((p, i) => ({ request: requests[i], inProject: p.startsWith(ownModules + path.sep) }))).toEqual(requests.map((request) => ({ request, inProject: true })));
 
-    // --- types: tsc --noEmit, then the build -------------------------------------------------------------
-    const tsc = path.join(ownModules, "typescript", "bin", "tsc");
-    const typecheck = await run(process.execPath, [tsc, "-p", projectDir, "--noEmit"], projectDir);
-    expect({ code: typecheck.code, out: typecheck.code === 0 ? "" : show("tsc --noEmit", typecheck) }).toEqual({ code: 0, out: "" });
-    const build = await run(process.execPath, [tsc, "-p", projectDir], projectDir);
-    expect({ code: build.code, out: build.code === 0 ? "" : show("tsc", build) }).toEqual({ code: 0, out: "" });
-    expect(fs.existsSync(path.join(projectDir, "bin", "index.js"))).toBe(true);
+    // --- types: tsc --noEmit ---------------------------------------------------------------------------
+    ok(`${name}: tsc --noEmit`, await run(productNode().node, [path.join(ownModules, "typescript", "bin", "tsc"), "-p", projectDir, "--noEmit"], projectDir));
 
-    // --- pulumi up / destroy against a test realm ----------------------------------------------------------
-    realm = await createTestRealm(server, `packed-${Math.random().toString(36).slice(2, 8)}`);
+    // --- pulumi up / destroy against a realm of its own ------------------------------------------------------
+    const realm = await createTestRealm(server, `packed-${Math.random().toString(36).slice(2, 8)}`);
     const iat = await realm.createInitialAccessToken({ count: 1, expiration: 3600 });
     const secrets = new SecretRegistry();
     secrets.add("initial access token", iat);
@@ -252,16 +233,17 @@ describe("the packed package in a fresh Pulumi TypeScript project", () => {
       return r;
     };
     const clientId = `packed-${Math.random().toString(36).slice(2, 8)}`;
-    const stack = await PulumiStack.create({
-      programDir: projectDir,
-      config: {
-        "keycloak-registration:serverUrl": server.url,
-        "keycloak-registration:realm": realm.name,
-        "keycloak-registration:initialAccessToken": { value: iat, secret: true },
-        [`${PROJECT}:clientId`]: clientId,
-      },
-    });
+    let stack: PulumiStack | undefined;
     try {
+      stack = await PulumiStack.create({
+        programDir: projectDir,
+        config: {
+          "keycloak-registration:serverUrl": server.url,
+          "keycloak-registration:realm": realm.name,
+          "keycloak-registration:initialAccessToken": { value: iat, secret: true },
+          [`${name}:clientId`]: clientId,
+        },
+      });
       record("up", await stack.up());
       const out = await stack.outputs({ showSecrets: true });
       secrets.add("registration access token", out.registrationAccessToken);
@@ -285,20 +267,50 @@ describe("the packed package in a fresh Pulumi TypeScript project", () => {
       const resource = (exported.json.deployment.resources ?? []).find((r: { type: string }) => String(r.type).endsWith(":KeycloakClient"));
       expect(resource).toBeDefined();
       expect(isCiphertext(resource.outputs.registrationAccessToken)).toBe(true);
-      // Installed in a real node_modules, the serialized provider is a reference to the package's
-      // shell module, not the shell's code (about 2.4 KB when the package is linked instead).
-      const serialized: string = resource.inputs.__provider;
-      process.stderr.write(`serialized provider from the installed package: ${serialized.length} bytes\n`);
-      expect(serialized).toContain(`require("${PACKAGE}/shells/keycloakClient")`);
-      expect(serialized.length).toBeLessThan(512);
       expect(record("preview (no change)", await stack.preview({ expectNoChanges: true })).code).toBe(0);
 
       record("destroy", await stack.destroy());
       expect(await realm.getClient(clientId)).toBeUndefined();
       expect(transcripts.flatMap((t) => secrets.findIn(t.where, t.text))).toEqual([]);
+      return resource.inputs.__provider as string;
     } finally {
-      await stack.destroy({ allowFailure: true });
-      stack.remove();
+      await stack?.teardown();
+      await realm.remove().catch(() => undefined);
     }
+  };
+
+  it("npm pack holds the compiled provider, README, LICENSE and CHANGELOG, and declares @pulumi/pulumi as a peer", async () => {
+    expect(fs.existsSync(path.join(REPO_ROOT, "dist", "provider", "index.js"))).toBe(true);
+    const packDir = path.join(workDir, "pack");
+    fs.mkdirSync(packDir);
+    const pack = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], REPO_ROOT, npmEnv());
+    ok("npm pack", pack);
+    const [packed] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const files = packed!.files.map((f) => f.path).sort();
+    for (const f of ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "dist/provider/index.js", "dist/provider/index.d.ts", "dist/provider/dynamic/index.js"]) {
+      expect(files).toContain(f);
+    }
+    expect(files.filter((f) => !/^dist\/provider\/.+\.(js|d\.ts)$/.test(f) && !["package.json", "README.md", "LICENSE", "CHANGELOG.md"].includes(f))).toEqual([]);
+    tarball = path.join(packDir, packed!.filename);
+    const manifest = await run("tar", ["-xzOf", tarball, "package/package.json"], packDir);
+    ok("tar", manifest);
+    const pj = JSON.parse(manifest.stdout) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+    expect(pj.dependencies?.["@pulumi/pulumi"]).toBeUndefined();
+    expect(pj.peerDependencies?.["@pulumi/pulumi"]).toBe(`>=${lowestSupportedSdk()} <4`);
+  });
+
+  it("with the newest @pulumi/pulumi: one copy of the SDK, types checked, up and destroy; the provider is stored as a package reference", async () => {
+    expect(tarball).toBeDefined();
+    const serialized = await project("kcreg-packed-newest", installedVersion("@pulumi/pulumi"));
+    // Installed in a real node_modules, the serialized provider is a reference to the package's
+    // shell module, not the shell's code (about 2.4 KB when the package is linked instead).
+    process.stderr.write(`serialized provider from the installed package: ${serialized.length} bytes\n`);
+    expect(serialized).toContain(`require("${PACKAGE}/shells/keycloakClient")`);
+    expect(serialized.length).toBeLessThan(512);
+  });
+
+  it("with the lowest @pulumi/pulumi the peer range admits: one copy of the SDK, types checked, up and destroy", async () => {
+    expect(tarball).toBeDefined();
+    await project("kcreg-packed-lowest", lowestSupportedSdk());
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Team scale: the root program with its state in PostgreSQL, through Pulumi's own `postgres://` DIY
- * backend (pkg/backend/diy/postgres in the Pulumi CLI 3.259.0 the bed builds).
+ * backend (pkg/backend/diy/postgres in the Pulumi CLI 3.276.0 the bed builds).
  *
  * What that backend is, read from its source and checked here against the live database:
  * - one table, `pulumi_state` (`?table=` changes the name), created on first use:
@@ -22,12 +22,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import axios from "axios";
-import { startKeycloak } from "../bed/keycloak";
 import { startPostgres, type PostgresServer } from "../bed/postgres";
 import { PulumiStack, REPO_ROOT, type CommandResult } from "../bed/pulumiHarness";
-import { createTestRealm, type TestRealm } from "../bed/realm";
+import { type TestRealm } from "../bed/realm";
 import { linkPackageInto } from "../bed/selfLink";
-import { isCiphertext, SecretRegistry } from "../support/leaks";
+import { useStackFixture } from "../bed/stackFixture";
+import { isCiphertext } from "../support/leaks";
 
 const CLIENTS_KEY = "keycloak-registration-stack:clients";
 const PROJECT = "keycloak-registration-stack";
@@ -55,13 +55,23 @@ describe("stack state in PostgreSQL (Pulumi's postgres:// backend)", () => {
   let stack: PulumiStack;
   let a: Teammate;
   let b: Teammate;
-  const secrets = new SecretRegistry();
-  const transcripts: Array<{ where: string; text: string }> = [];
-  const record = (what: string, r: CommandResult) => {
-    transcripts.push({ where: `${what} stdout`, text: r.stdout }, { where: `${what} stderr`, text: r.stderr });
-    return r;
-  };
-  const leaks = () => transcripts.flatMap((t) => secrets.findIn(t.where, t.text));
+
+  beforeAll(async () => {
+    linkPackageInto(REPO_ROOT);
+    if (!fs.existsSync(`${REPO_ROOT}/dist/program/index.js`)) throw new Error("dist/program/index.js is missing: run `npm run build` first");
+    pg = await startPostgres();
+  });
+  // Runs before the fixture's teardown: a test that failed while a command held the stack's lock leaves its row behind.
+  afterAll(async () => {
+    if (fx.stack && !fx.stack.destroyed) await fx.stack.run(["cancel", "--yes", "--stack", fx.stack.stackName], { allowFailure: true });
+  });
+  // The password goes in PGPASSWORD, not in the URL: Pulumi prints the backend URL as given in
+  // `whoami -v` (see the last test).
+  const fx = useStackFixture({ name: "e2e-pg", programDir: REPO_ROOT, stackOptions: () => ({ backendUrl: pg.urlWithoutPassword, env: pg.env }) });
+  afterAll(async () => pg?.stop());
+  const { secrets, transcripts } = fx;
+  const record = (what: string, r: CommandResult) => fx.record(what, r);
+  const leaks = () => fx.leaks();
 
   /** Writes the clients list into a config file (default: the stack's Pulumi.<stack>.yaml). */
   const setClients = (entries: Entry[], configFile?: string) =>
@@ -152,26 +162,10 @@ describe("stack state in PostgreSQL (Pulumi's postgres:// backend)", () => {
     }
   };
 
-  beforeAll(async () => {
-    linkPackageInto(REPO_ROOT);
-    if (!fs.existsSync(`${REPO_ROOT}/dist/program/index.js`)) throw new Error("dist/program/index.js is missing: run `npm run build` first");
-    pg = await startPostgres();
+  beforeAll(() => {
     secrets.add("PostgreSQL password", pg.password);
-    realm = await createTestRealm(await startKeycloak(), `e2e-pg-${Math.random().toString(36).slice(2, 8)}`);
-    const iat = await realm.createInitialAccessToken({ count: 10, expiration: 3600 });
-    secrets.add("initial access token", iat);
-    // The password goes in PGPASSWORD, not in the URL: Pulumi prints the backend URL as given in
-    // `whoami -v` and in "unable to open state database" errors (see the last test).
-    stack = await PulumiStack.create({
-      programDir: REPO_ROOT,
-      backendUrl: pg.urlWithoutPassword,
-      env: pg.env,
-      config: {
-        "keycloak-registration:serverUrl": realm.server.url,
-        "keycloak-registration:realm": realm.name,
-        "keycloak-registration:initialAccessToken": { value: iat, secret: true },
-      },
-    });
+    stack = fx.stack;
+    realm = fx.realm;
     const teammate = (label: string): Teammate => {
       const home = path.join(stack.rootDir, `home-${label}`);
       fs.mkdirSync(home);
@@ -179,16 +173,6 @@ describe("stack state in PostgreSQL (Pulumi's postgres:// backend)", () => {
     };
     a = teammate("a");
     b = teammate("b");
-  });
-
-  afterAll(async () => {
-    if (stack) {
-      await stack.run(["cancel", "--yes", "--stack", stack.stackName], { allowFailure: true });
-      await stack.destroy({ allowFailure: true });
-      stack.remove();
-    }
-    await realm?.remove();
-    await pg?.stop();
   });
 
   test("up registers the clients; Pulumi's table holds the checkpoint, and tokens and client secrets only as ciphertext", async () => {
@@ -360,19 +344,25 @@ describe("stack state in PostgreSQL (Pulumi's postgres:// backend)", () => {
     expect(leaks()).toEqual([]);
   });
 
-  test("credentials: Pulumi prints the backend URL as given, so the password belongs in PGPASSWORD", async () => {
+  test("credentials: Pulumi prints the backend URL with its password in `whoami -v`, so the password belongs in PGPASSWORD", async () => {
     // With PGPASSWORD, what Pulumi shows of the backend has no password.
     const who = record("whoami -v", await stack.run(["whoami", "--verbose"]));
     expect(who.stdout).toContain(`Backend URL: ${pg.urlWithoutPassword}`);
 
-    // A database that cannot be reached, with a throw-away password: in the URL it is printed...
+    // With the password in the URL, `whoami -v` prints it (Pulumi CLI 3.276.0)...
+    const urlWithPassword = pg.urlWithoutPassword.replace(/^postgres:\/\/([^@/]+)@/, (_m, user: string) => `postgres://${user}:${encodeURIComponent(pg.password)}@`);
+    expect(urlWithPassword).not.toBe(pg.urlWithoutPassword);
+    const whoWithPassword = await stack.run(["whoami", "--verbose"], { allowFailure: true, env: { PULUMI_BACKEND_URL: urlWithPassword, PGPASSWORD: "" } });
+    expect(whoWithPassword.code).toBe(0);
+    expect(whoWithPassword.stdout.includes(encodeURIComponent(pg.password))).toBe(true);
+    // ...while "unable to open state database" shows it as [credential] (3.259.0 printed it there too).
     const port = await closedPort();
     const dummy = `not-a-real-password-${randomBytes(6).toString("hex")}`;
     const inUrl = await stack.run(["stack", "ls"], { allowFailure: true, env: { PULUMI_BACKEND_URL: `postgres://kcreg:${dummy}@127.0.0.1:${port}/pulumi?sslmode=disable`, PGPASSWORD: "" } });
     expect(inUrl.code).not.toBe(0);
-    expect(inUrl.stderr).toContain("unable to open state database");
-    expect(inUrl.stderr).toContain(dummy);
-    // ...in PGPASSWORD it is not.
+    expect(inUrl.stderr).toContain(`unable to open state database "postgres://kcreg:[credential]@127.0.0.1:${port}/pulumi?sslmode=disable"`);
+    expect(inUrl.stderr).not.toContain(dummy);
+    // In PGPASSWORD it is never shown.
     const inEnv = await stack.run(["stack", "ls"], { allowFailure: true, env: { PULUMI_BACKEND_URL: `postgres://kcreg@127.0.0.1:${port}/pulumi?sslmode=disable`, PGPASSWORD: dummy } });
     expect(inEnv.code).not.toBe(0);
     expect(inEnv.stderr).toContain("unable to open state database");

@@ -1,8 +1,5 @@
-import * as fs from "node:fs";
-import { startKeycloak } from "../bed/keycloak";
-import { makeProgramDir, PulumiStack, type CommandResult } from "../bed/pulumiHarness";
-import { createTestRealm, type TestRealm } from "../bed/realm";
-import { SecretRegistry } from "../support/leaks";
+import { type CommandResult } from "../bed/pulumiHarness";
+import { useStackFixture } from "../bed/stackFixture";
 
 const PROGRAM = `"use strict";
 const pulumi = require("@pulumi/pulumi");
@@ -22,49 +19,24 @@ exports.clientSecret = c.clientSecret;
 const PULUMI_RPC_DUMP = /Marshaling property for RPC|Unmarshaling property for RPC|RPC finished: .*resp:|RegisterResource RPC prepared/;
 
 describe("no token or secret in verbose logs beyond Pulumi's own RPC dumps", () => {
-  let realm: TestRealm;
-  let programDir: string;
-  let stack: PulumiStack;
-  const secrets = new SecretRegistry();
-
-  beforeAll(async () => {
-    realm = await createTestRealm(await startKeycloak(), `verbose-${Math.random().toString(36).slice(2, 8)}`);
-    programDir = makeProgramDir({ prefix: "verbose", files: { "index.js": PROGRAM } });
-    const iat = await realm.createInitialAccessToken({ count: 1, expiration: 600 });
-    secrets.add("initial access token", iat);
-    stack = await PulumiStack.create({
-      programDir,
-      config: {
-        "keycloak-registration:serverUrl": realm.server.url,
-        "keycloak-registration:realm": realm.name,
-        "keycloak-registration:initialAccessToken": { value: iat, secret: true },
-        description: "a",
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await stack?.destroy({ allowFailure: true });
-    stack?.remove();
-    if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
-    await realm?.remove();
-  });
+  const fx = useStackFixture({ name: "verbose", program: PROGRAM, initialAccessToken: { count: 1, expiration: 600 }, config: { description: "a" } });
+  const { secrets } = fx;
 
   test("create, a rotating update, refresh and destroy at -v=9: secrets only in Pulumi's RPC dump lines", async () => {
     const verbose = { args: ["--logtostderr", "--logflow", "-v=9"] };
     const runs: Array<[string, CommandResult]> = [];
     const remember = async () => {
-      const out = (await stack.outputs({ showSecrets: true })) as Record<string, string | undefined>;
+      const out = (await fx.stack.outputs({ showSecrets: true })) as Record<string, string | undefined>;
       secrets.add("registration access token", out.registrationAccessToken);
       secrets.add("client secret", out.clientSecret);
     };
-    runs.push(["up", await stack.up(verbose)]);
+    runs.push(["up", await fx.stack.up(verbose)]);
     await remember();
-    await stack.setConfig("description", "b");
-    runs.push(["update", await stack.up(verbose)]);
+    await fx.stack.setConfig("description", "b");
+    runs.push(["update", await fx.stack.up(verbose)]);
     await remember();
-    runs.push(["refresh", await stack.refresh(verbose)]);
-    runs.push(["destroy", await stack.destroy(verbose)]);
+    runs.push(["refresh", await fx.stack.refresh(verbose)]);
+    runs.push(["destroy", await fx.stack.destroy(verbose)]);
     expect(secrets.size).toBeGreaterThanOrEqual(4);
     // The verbose logs are long: the scan covers every line of them.
     const lines = runs.flatMap(([what, r]) => [...r.stdout.split("\n"), ...r.stderr.split("\n")].map((line) => ({ what, line })));
