@@ -482,7 +482,9 @@ function errorFromResponse(req: RegistrationRequest, answer: Answer, route: Rout
       "server-error",
       ctx,
       `the server answered HTTP ${status}${said}${via(route)}`,
-      "This is a server-side failure; check Keycloak's log and run again. Nothing was changed in the stack",
+      ctx.operation === "create"
+        ? "This is a server-side failure; check Keycloak's log and run again. Keycloak may have registered the client before failing: if the next run says \"Client Identifier in use\", the recovery account takes it over (it carries this resource's ownership marker), or adopt it (see the README, Import)"
+        : "This is a server-side failure; check Keycloak's log and run again. Nothing was changed in the stack",
       details,
     );
   }
