@@ -103,6 +103,10 @@ export const samlClientKind: ClientKind<Inputs, SamlClientState> = {
     return (await deleteClient(connectionOf(env, state), state.clientId, rat(token))) === "deleted" ? "deleted" : "gone";
   },
 
+  notImportable:
+    "Keycloak cannot give back the EntityDescriptor a SAML client was registered from. Declare the SamlClient with its entityDescriptor and " +
+    "`adopt: { registrationAccessToken }` (kcreg.sh update-token issues one), or import the client as a KeycloakClient",
+
   idOf: (s) => s.clientId,
   clientIdOf: (s) => s.clientId,
   internalIdOf: (s) => s.internalId,
