@@ -7,9 +7,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 
@@ -23,6 +29,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: kcreg-gen-sdk-dotnet <schema.json> <out dir>")
 		os.Exit(2)
 	}
+	// The generator downloads the package logo (Pulumi's, when the schema names none) with
+	// http.Get; this machine reaches no such host, so every request gets a plain 64x64 icon.
+	http.DefaultTransport = offlineLogo{}
 	if err := generate(os.Args[1], os.Args[2]); err != nil {
 		fmt.Fprintf(os.Stderr, "kcreg-gen-sdk-dotnet: %v\n", err)
 		os.Exit(1)
@@ -82,4 +91,26 @@ func (noPackages) LoadPackageReference(pkg string, _ *semver.Version) (schema.Pa
 
 func (l noPackages) LoadPackageReferenceV2(_ context.Context, d *schema.PackageDescriptor) (schema.PackageReference, error) {
 	return l.LoadPackageReference(d.Name, d.Version)
+}
+
+// offlineLogo answers every HTTP request with a plain 64x64 PNG (the NuGet package icon).
+type offlineLogo struct{}
+
+func (offlineLogo) RoundTrip(req *http.Request) (*http.Response, error) {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 64))
+	for y := 0; y < 64; y++ {
+		for x := 0; x < 64; x++ {
+			img.Set(x, y, color.RGBA{R: 0x4d, G: 0x5b, B: 0xd9, A: 0xff})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return &http.Response{
+		StatusCode: http.StatusOK,
+		Header:     http.Header{"Content-Type": []string{"image/png"}},
+		Body:       io.NopCloser(&buf),
+		Request:    req,
+	}, nil
 }
