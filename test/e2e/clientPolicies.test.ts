@@ -376,6 +376,30 @@ describe("client policies (executors applied by initial and by registration acce
     }
     transcripts.push({ where: `${c.executor} export`, text: exported.raw });
 
+    // An update of an overridden client (by registration access token): the executor overrides again,
+    // the record is the same, so nothing new is said and the next preview is empty again.
+    if ((c.overridden ?? []).length > 0) {
+      for (const [i, d] of engineCases.entries()) {
+        if (d.field === undefined) continue;
+        const name = names[i]!;
+        spec[name] = { ...spec[name]!, args: { ...spec[name]!.args, ...(d.kind === "oidc" ? { client_name: "updated" } : { description: "updated" }) } };
+      }
+      declare(spec);
+      const update = record(`${c.executor} update`, await stack.up());
+      expect(update.stdout).not.toContain("the server did not keep");
+      const updated = await outputs();
+      for (const [i, d] of engineCases.entries()) {
+        if (d.field === undefined) continue;
+        const o = updated[names[i]!]!;
+        expect({ name: names[i], rotated: o.registrationAccessToken !== out[names[i]!]!.registrationAccessToken, serverOverrides: o.serverOverrides }).toEqual({
+          name: names[i],
+          rotated: true,
+          serverOverrides: { [d.field]: { declared: (d.args as Record<string, unknown>)[d.field], enforced: d.enforced } },
+        });
+      }
+      record(`${c.executor} preview after update`, await stack.preview({ expectNoChanges: true }));
+    }
+
     // Destroyed while the policy still applies (deletes by registration access token are not judged).
     declare({});
     record(`${c.executor} up (remove)`, await stack.up());
