@@ -462,8 +462,12 @@ function describeJdk(home: string): Jdk | undefined {
 
 class PortClashError extends Error {}
 
-/** Build-time options: they decide Quarkus' augmentation and thereby the snapshot key. */
-const BUILD_ARGS = ["--db=dev-mem"];
+/**
+ * Build-time options: they decide Quarkus' augmentation and thereby the snapshot key.
+ * client-secret-rotation is a preview feature in 26.7 (on by default from 26.8); the client-policies
+ * e2e suite exercises its `secret-rotation` executor.
+ */
+const BUILD_ARGS = ["--db=dev-mem", "--features=client-secret-rotation"];
 /** The same for a persistent server: the file database. A snapshot of its own (the key hashes these). */
 const PERSISTENT_BUILD_ARGS = ["--db=dev-file"];
 
