@@ -25,6 +25,9 @@ export const HAND_WRITTEN: Record<SdkLanguage, string[]> = {
   dotnet: [],
 };
 
+/** What building or installing an SDK leaves beside it (each SDK's .gitignore lists them); never generated. */
+const BUILD_OUTPUT = /^(__pycache__|build|dist|bin|obj|\.mypy_cache|.*\.egg-info|.*\.pyc)$/;
+
 function listFiles(dir: string, skip: string[] = []): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
@@ -32,7 +35,7 @@ function listFiles(dir: string, skip: string[] = []): string[] {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       const rel = path.relative(dir, p);
-      if (skip.includes(rel) || e.name === "__pycache__" || e.name === "bin" || e.name === "obj") continue;
+      if (skip.includes(rel) || BUILD_OUTPUT.test(e.name)) continue;
       if (e.isDirectory()) walk(p);
       else out.push(rel);
     }
