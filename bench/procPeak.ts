@@ -51,7 +51,7 @@ function childrenOf(pid: number): number[] {
 function roleOf(pid: number, root: number): Role {
   if (pid === root) return "engine";
   const cmd = (read(`/proc/${pid}/cmdline`) ?? "").split("\0").join(" ");
-  if (cmd.includes("pulumi-resource-pulumi-nodejs")) return "provider";
+  if (cmd.includes("pulumi-resource-pulumi-nodejs") || cmd.includes("pulumi-resource-keycloak-registration")) return "provider";
   if (cmd.includes("pulumi-language-nodejs")) return "language host";
   if (/[\\/]cmd[\\/]run\b/.test(cmd)) return "program";
   return "other";

@@ -11,7 +11,8 @@ import type { PeaksByRole, Role } from "./procPeak";
 import type { ResourceBytes } from "./stateSize";
 
 export interface Row {
-  tool: "pulumi" | "raw" | "kcreg";
+  /** "pulumi": the dynamic provider; "plugin": the provider plugin; "floor": Pulumi's own floor (trivial dynamic resources). */
+  tool: "pulumi" | "plugin" | "floor" | "raw" | "kcreg";
   step: string;
   clients: number;
   seconds: number;
@@ -72,6 +73,8 @@ export interface Results {
   moduleBaseline?: Array<{ label: string; peakRssKiB: number; modules: number; seconds?: number }>;
   rows: Row[];
   states: StateFigures[];
+  /** The same figures through the provider plugin (issue 13). */
+  pluginStates?: StateFigures[];
 }
 
 /** Pulumi steps in the order they run, and the raw-floor step each compares with. */
@@ -232,7 +235,7 @@ function pulumiTable(results: Results): string[] {
 
 function othersTable(results: Results): string[] {
   const lines = ["| tool | step | N | at a time | seconds | ms per client | requests | note |", "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"];
-  for (const r of results.rows.filter((x) => x.tool !== "pulumi")) {
+  for (const r of results.rows.filter((x) => x.tool === "raw" || x.tool === "kcreg")) {
     const tool = r.tool === "raw" ? (r.concurrency === results.parallel ? "raw floor" : "raw API") : "kcreg.sh";
     lines.push(`| ${tool} | ${r.step} | ${r.clients} | ${r.concurrency ?? ""} | ${f2(r.seconds)} | ${ms(r.seconds / r.clients)} | ${requestList(r.requests)} | ${r.note ?? ""} |`);
   }
@@ -358,6 +361,68 @@ function stateTable(results: Results): string[] {
   return lines;
 }
 
+const TARGET_FRONT_DOOR_RATIO = 1.05;
+const TARGET_PLUGIN_STATE_OVERHEAD = 1536;
+
+/**
+ * Issue 13: the dynamic provider and the plugin at the same N, against Pulumi's own floor plus the raw
+ * HTTP floor, and the state each front door keeps per client.
+ */
+function frontDoors(results: Results): string[] {
+  if (!results.pluginStates) return [];
+  const lines = [
+    "## Front doors at the same N (issue 13)",
+    "",
+    `*Pulumi floor*: \`up\` of N dynamic resources whose provider does no I/O (Pulumi's own cost per resource). *Raw floor*: the registrations as plain HTTP, ${results.parallel} at a time. ` +
+      `Target: each front door's \`up\` within ${TARGET_FRONT_DOOR_RATIO} × (Pulumi floor + raw floor) at N = 100.`,
+    "",
+    "| N | step | dynamic provider, s | plugin, s | Pulumi floor, s | raw floor, s | floor sum, s | dynamic ÷ sum | plugin ÷ sum | met (dynamic / plugin) |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+  ];
+  for (const n of results.clients) {
+    for (const [step, floorStep] of [["up (create)", "up (create)"], ["destroy", "destroy"]] as const) {
+      const dyn = find(results, "pulumi", step, n);
+      const plug = find(results, "plugin", step, n);
+      const pf = find(results, "floor", floorStep, n);
+      const raw = floorOf(results, step, n);
+      const sum = pf && raw ? pf.seconds + raw.seconds : undefined;
+      const ratio = (r?: Row) => (r && sum ? r.seconds / sum : undefined);
+      const met = (x?: number) => (x === undefined ? "" : x <= TARGET_FRONT_DOOR_RATIO ? "yes" : "**no**");
+      lines.push(
+        `| ${n} | ${step} | ${dyn ? f1(dyn.seconds) : ""} | ${plug ? f1(plug.seconds) : ""} | ${pf ? f1(pf.seconds) : ""} | ${raw ? f2(raw.seconds) : ""} | ${sum ? f1(sum) : ""} | ` +
+          `${opt(ratio(dyn))} | ${opt(ratio(plug))} | ${step === "up (create)" ? `${met(ratio(dyn))} / ${met(ratio(plug))}` : ""} |`,
+      );
+    }
+  }
+  lines.push("", "Every step through both front doors (requests counted at the proxy):", "", "| step | N | dynamic provider, s | plugin, s | dynamic requests | plugin requests |", "| --- | ---: | ---: | ---: | --- | --- |");
+  for (const { step } of PULUMI_STEPS) {
+    for (const n of results.clients) {
+      const dyn = find(results, "pulumi", step, n);
+      const plug = find(results, "plugin", step, n);
+      if (!dyn && !plug) continue;
+      lines.push(`| ${step} | ${n} | ${dyn ? f1(dyn.seconds) : ""} | ${plug ? f1(plug.seconds) : ""} | ${requestList(dyn?.requests)} | ${requestList(plug?.requests)} |`);
+    }
+  }
+  lines.push(
+    "",
+    `State per client (compact JSON, as in *State size* below). Target for the plugin: at most ${int(TARGET_PLUGIN_STATE_OVERHEAD)} bytes beyond the client's own fields.`,
+    "",
+    "| front door | N | client resource | own fields | inputs (again) | `__provider` | secret envelopes | stack trace | bookkeeping | **beyond own fields** | met |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+  );
+  for (const [label, states, target] of [["dynamic provider", results.states, TARGET_STATE_OVERHEAD], ["plugin", results.pluginStates, TARGET_PLUGIN_STATE_OVERHEAD]] as const) {
+    for (const st of states) {
+      const p = st.perClient;
+      const beyond = p.total - p.fields;
+      lines.push(
+        `| ${label} | ${st.clients} | ${int(p.total)} | ${int(p.fields)} | ${int(p.inputs)} | ${int(p.provider)} | ${int(p.secretEnvelope)} | ${int(p.stackTrace)} | ${int(p.bookkeeping)} | **${int(beyond)}** | ${beyond <= target ? "yes" : "**no**"} (≤ ${int(target)}) |`,
+      );
+    }
+  }
+  lines.push("");
+  return lines;
+}
+
 export function render(results: Results, chartPath = "bench/time-vs-n.svg"): string {
   const load = Object.entries(results.loadAverage).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ");
   return [
@@ -383,6 +448,7 @@ export function render(results: Results, chartPath = "bench/time-vs-n.svg"): str
     "",
     ...targets(results),
     "",
+    ...frontDoors(results),
     "## Pulumi, step by step",
     "",
     ...pulumiTable(results),

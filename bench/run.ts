@@ -29,6 +29,10 @@
  * dist/provider, copied at the start; @pulumi/pulumi is copied beside it), as an installed package
  * would be, not through a symlink; bench/.tmp is removed at the end.
  * Writes `.bench/<timestamp>.json`, BENCHMARKS.md and bench/time-vs-n.svg.
+ *
+ * Issue 13: at each N the same steps also run through the provider plugin (npm run plugin:pack, found
+ * through the project's `plugins.providers`), and Pulumi's own floor (`up` and `destroy` of N dynamic
+ * resources that do no I/O) is measured; `--front-doors dynamic` leaves both out.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -43,6 +47,7 @@ import { peaksByRole, sampleTree, type PeaksByRole, type TreeSampler } from "./p
 import { byKind, startCountingProxy, type CountingProxy } from "./proxy";
 import { render, type Results, type Row, type StateFigures } from "./report";
 import { stateFigures } from "./stateSize";
+import { packPlugin } from "../scripts/plugin-pack";
 
 const PACKAGE = "pulumi-keycloak-registration";
 const TMP = path.join(REPO_ROOT, "bench", ".tmp");
@@ -59,6 +64,28 @@ for (let i = 0; i < count; i++) {
   new KeycloakClient("c" + i, { clientId: "bench-" + i, description: i === 0 ? first : description, redirectUris: ["https://app" + i + ".example.com/*"], publicClient: i % 2 === 0 });
 }
 `;
+
+/** The same clients through the provider plugin: a program that knows the resource only by its type token. */
+const PLUGIN_PROGRAM = `"use strict";
+const pulumi = require("@pulumi/pulumi");
+const config = new pulumi.Config("bench");
+const count = Number(config.require("count"));
+const description = config.require("description");
+const first = config.get("firstDescription") ?? description;
+for (let i = 0; i < count; i++) {
+  new pulumi.CustomResource("keycloak-registration:index:KeycloakClient", "c" + i, { clientId: "bench-" + i, description: i === 0 ? first : description, redirectUris: ["https://app" + i + ".example.com/*"], publicClient: i % 2 === 0 });
+}
+`;
+
+/** Pulumi's own floor: N dynamic resources whose provider does nothing (no I/O, no package loaded). */
+const FLOOR_PROGRAM = `"use strict";
+const pulumi = require("@pulumi/pulumi");
+const count = Number(new pulumi.Config("bench").require("count"));
+const provider = { async create(inputs) { return { id: "floor-" + inputs.i, outs: inputs }; } };
+for (let i = 0; i < count; i++) new pulumi.dynamic.Resource(provider, "c" + i, { i }, {}, "floor", "Trivial");
+`;
+
+type FrontDoor = "dynamic" | "plugin";
 
 function listArg(name: string, fallback: number[]): number[] {
   const i = process.argv.indexOf(`--${name}`);
@@ -104,12 +131,14 @@ function installPackageCopy(from: string): string {
   return dir;
 }
 
-function makeProgramDir(n: number): string {
+function makeProgramDir(n: number, program = PROGRAM, pluginDir?: string): string {
   const dir = path.join(TMP, `program-${n}-${randomBytes(4).toString("hex")}`);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: bench\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
+  // The plugin is found through the project's `plugins.providers` (the unpacked tarball of npm run plugin:pack).
+  const plugins = pluginDir ? `plugins:\n  providers:\n    - name: keycloak-registration\n      path: ${JSON.stringify(pluginDir)}\n` : "";
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: bench\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n${plugins}`);
   fs.writeFileSync(path.join(dir, "package.json"), `${JSON.stringify({ name: "bench", private: true, main: "index.js" }, null, 2)}\n`);
-  fs.writeFileSync(path.join(dir, "index.js"), PROGRAM);
+  fs.writeFileSync(path.join(dir, "index.js"), program);
   // Resolved by a node started in the program directory, as the program's own require will (the bench
   // itself, inside the package's repository, would resolve the package to itself); and from
   // @pulumi/pulumi's directory, as Pulumi's closure serializer does.
@@ -170,11 +199,15 @@ interface PulumiRunOptions {
   auth: AuthMode;
   /** Extra environment for every pulumi command (e.g. PULUMI_SKIP_CHECKPOINTS). */
   env: Record<string, string>;
+  /** The dynamic provider (rows "pulumi") or the provider plugin in `pluginDir` (rows "plugin"). */
+  frontDoor: FrontDoor;
+  pluginDir?: string;
 }
 
 async function pulumiRun(o: PulumiRunOptions): Promise<{ state: StateFigures; parallel?: number }> {
   const { realm, proxy, n } = o;
-  const programDir = makeProgramDir(n);
+  const tool: Row["tool"] = o.frontDoor === "plugin" ? "plugin" : "pulumi";
+  const programDir = o.frontDoor === "plugin" ? makeProgramDir(n, PLUGIN_PROGRAM, o.pluginDir) : makeProgramDir(n);
   const credentials: Record<string, ConfigValue> = {};
   if (o.auth === "iat") {
     credentials["keycloak-registration:initialAccessToken"] = { value: await realm.createInitialAccessToken({ count: n + 5, expiration: 7200 }), secret: true };
@@ -185,7 +218,7 @@ async function pulumiRun(o: PulumiRunOptions): Promise<{ state: StateFigures; pa
   }
   const stack = await PulumiStack.create({
     programDir,
-    stackName: `bench-${n}`,
+    stackName: `bench-${o.frontDoor}-${n}`,
     config: {
       "keycloak-registration:serverUrl": proxy.url,
       "keycloak-registration:realm": realm.name,
@@ -216,9 +249,9 @@ async function pulumiRun(o: PulumiRunOptions): Promise<{ state: StateFigures; pa
       const phases = phasesFromLog(langhostLog, startedAt, Date.now());
       parallel ??= parallelFromLanghostLog(langhostLog);
       const requests = byKind(proxy.requests);
-      rows.push({ tool: "pulumi", step: name, clients: n, seconds: secs, requests, connections: proxy.connections, memory, phases });
+      rows.push({ tool, step: name, clients: n, seconds: secs, requests, connections: proxy.connections, memory, phases });
       const mem = memory.provider ? `, provider peak RSS ${(memory.provider.peakRssKiB / 1024).toFixed(0)} MiB` : "";
-      log(`N=${n} pulumi ${name}: ${secs.toFixed(1)} s, ${proxy.requests.length} requests over ${proxy.connections} connections${mem}`);
+      log(`N=${n} ${o.frontDoor === "plugin" ? "plugin" : "pulumi"} ${name}: ${secs.toFixed(1)} s, ${proxy.requests.length} requests over ${proxy.connections} connections${mem}`);
     };
     await step("up (create)", (opts) => stack.up(opts));
     await step("preview, no change", (opts) => stack.preview({ ...opts, expectNoChanges: true }));
@@ -245,6 +278,27 @@ async function pulumiRun(o: PulumiRunOptions): Promise<{ state: StateFigures; pa
     fs.rmSync(langhostLog, { force: true });
   }
   return { state: state!, parallel };
+}
+
+/** Pulumi's own floor: `up` and `destroy` of N dynamic resources that do no I/O. */
+async function floorRun(n: number, parallel: number | undefined, env: Record<string, string>): Promise<void> {
+  const programDir = makeProgramDir(n, FLOOR_PROGRAM);
+  const stack = await PulumiStack.create({ programDir, stackName: `bench-floor-${n}`, config: { "bench:count": String(n) } });
+  const args = parallel ? ["--parallel", String(parallel)] : [];
+  try {
+    for (const [step, command] of [
+      ["up (create)", () => stack.up({ args, env })],
+      ["destroy", () => stack.destroy({ args, env })],
+    ] as const) {
+      const start = process.hrtime.bigint();
+      await command();
+      rows.push({ tool: "floor", step, clients: n, seconds: seconds(start), note: "trivial dynamic resources: no I/O, no package" });
+      log(`N=${n} Pulumi floor ${step}: ${rows[rows.length - 1]!.seconds.toFixed(1)} s`);
+    }
+  } finally {
+    stack.remove();
+    fs.rmSync(programDir, { recursive: true, force: true });
+  }
 }
 
 /** The raw floor in a process of its own (bench/rawClient.ts), through the same counting proxy. */
@@ -365,6 +419,8 @@ async function main(): Promise<void> {
   const skipCheckpoints = process.argv.includes("--skip-checkpoints");
   const env: Record<string, string> = skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
   const auth = (stringArg("auth") ?? "iat") as AuthMode;
+  // --front-doors dynamic skips the plugin and Pulumi's floor (the figures of issue 7 alone).
+  const withPlugin = (stringArg("front-doors") ?? "dynamic,plugin").split(",").includes("plugin");
   if (auth !== "iat" && auth !== "service-account") throw new Error("--auth takes iat or service-account");
   if (!clients.length) throw new Error("--clients needs at least one N > 0");
 
@@ -373,10 +429,13 @@ async function main(): Promise<void> {
   const packageDir = installPackageCopy(packageFrom);
   log(`${PACKAGE} copied from ${packageFrom} to ${path.relative(REPO_ROOT, packageDir)} (a real directory, not a link)`);
   const engine = await getPulumiEngine(log);
+  const plugin = withPlugin ? await packPlugin(path.join(TMP, "plugin")) : undefined;
+  if (plugin) log(`provider plugin ${plugin.version} packed (npm run plugin:pack) into ${path.relative(REPO_ROOT, plugin.dir)}`);
   const server = await startKeycloak({ log });
   const realm = await createTestRealm(server, `bench-${Date.now().toString(36)}`);
   const proxy = await startCountingProxy(server.url);
   const states: StateFigures[] = [];
+  const pluginStates: StateFigures[] = [];
   const load: Record<string, number> = {};
   let defaultParallel: number | undefined;
   let baseline: Results["moduleBaseline"];
@@ -384,9 +443,13 @@ async function main(): Promise<void> {
   try {
     for (const [i, n] of clients.entries()) {
       load[`before N=${n}`] = os.loadavg()[0]!;
-      const r = await pulumiRun({ realm, proxy, n, parallel, measureEmpty: i === 0, auth, env });
+      const r = await pulumiRun({ realm, proxy, n, parallel, measureEmpty: i === 0, auth, env, frontDoor: "dynamic" });
       states.push(r.state);
       defaultParallel ??= r.parallel;
+      if (plugin) {
+        pluginStates.push((await pulumiRun({ realm, proxy, n, parallel, measureEmpty: false, auth, env, frontDoor: "plugin", pluginDir: plugin.dir })).state);
+        await floorRun(n, parallel, env);
+      }
       const concurrency = parallel ?? r.parallel ?? os.availableParallelism() * 4;
       await rawRun(realm, proxy, n, concurrency);
     }
@@ -424,6 +487,7 @@ async function main(): Promise<void> {
     moduleBaseline: baseline,
     rows,
     states,
+    ...(plugin ? { pluginStates } : {}),
   };
   fs.mkdirSync(path.join(REPO_ROOT, ".bench"), { recursive: true });
   const file = path.join(REPO_ROOT, ".bench", `${started.toISOString().replace(/[:.]/g, "-")}.json`);
