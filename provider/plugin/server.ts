@@ -180,6 +180,16 @@ export class KeycloakRegistrationProvider {
     return withSecrets(plain, OUTPUTS[kind].secret, like);
   }
 
+  /** Runs a write; partial state on its error is checkpointed by the engine, so its secrets are marked like any outputs. */
+  private async withSecretPartialState<T>(kind: KindName, like: Props, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (e) {
+      if (hasPartialState(e)) e.properties = this.outputs(kind, e.properties, like);
+      throw e;
+    }
+  }
+
   /** What a preview shows for a create or update: the declaration, and unknowns for what only the server knows. */
   private previewOutputs(kind: KindName, inputs: Props, olds: Props = {}): Props {
     const decl = OUTPUTS[kind];
@@ -298,7 +308,9 @@ export class KeycloakRegistrationProvider {
           const inputs = unwrapSecrets(fromStruct(req.getProperties()));
           const res = new proto.CreateResponse();
           if (req.getPreview()) return res.setProperties(toStruct(this.previewOutputs(kind, inputs)));
-          const created = await this.providers[kind].create({ ...inputs, [OWNER_KEY]: ownerFromUrn(urn) } as BaseInputs);
+          const created = await this.withSecretPartialState(kind, fromStruct(req.getProperties()), () =>
+            this.providers[kind].create({ ...inputs, [OWNER_KEY]: ownerFromUrn(urn) } as BaseInputs),
+          );
           res.setId(created.id);
           res.setProperties(toStruct(this.outputs(kind, created.outs ?? {}, fromStruct(req.getProperties()))));
           return res;
@@ -340,8 +352,11 @@ export class KeycloakRegistrationProvider {
           const news = unwrapSecrets(fromStruct(req.getNews()));
           const res = new proto.UpdateResponse();
           if (req.getPreview()) return res.setProperties(toStruct(this.previewOutputs(kind, news, olds)));
-          const updated = await this.providers[kind].update(req.getId(), olds as object, { ...news, [OWNER_KEY]: ownerFromUrn(req.getUrn()) } as BaseInputs);
-          return res.setProperties(toStruct(this.outputs(kind, updated.outs ?? olds, { ...fromStruct(req.getOlds()), ...fromStruct(req.getNews()) })));
+          const like = { ...fromStruct(req.getOlds()), ...fromStruct(req.getNews()) };
+          const updated = await this.withSecretPartialState(kind, like, () =>
+            this.providers[kind].update(req.getId(), olds as object, { ...news, [OWNER_KEY]: ownerFromUrn(req.getUrn()) } as BaseInputs),
+          );
+          return res.setProperties(toStruct(this.outputs(kind, updated.outs ?? olds, like)));
         },
         (req) => fromStruct(req.getNews()),
         urnOfCheck,
