@@ -10,8 +10,8 @@ import { withLock } from "./util";
  * Python programs for e2e tests: a virtualenv with Pulumi's Python SDK from PyPI and this repository's
  * generated SDK (sdk/python), and a language host of our own, `pulumi-language-python`
  * (scripts/engine/python-language-host.py), since Pulumi's (a Go module) is not available from the
- * module proxy here. Cached in `~/.cache/pulumi-keycloak-registration/python/`: the virtualenv is made
- * once per Python minor and SDK version; the generated SDK is reinstalled when sdk/python changes.
+ * module proxy here. Cached in `~/.cache/pulumi-keycloak-registration/python/`: the base virtualenv is
+ * made once per Python minor and SDK version, a small one per version of sdk/python.
  *
  * Put `binDir` on the PATH of the `pulumi` commands; a program's project points its `virtualenv`
  * option at `venv` (e.g. a link to {@link PythonBed.venv}), as Pulumi's own Python projects do.
@@ -26,7 +26,7 @@ export const GENERATED_SDK_DIR = path.join(REPO_ROOT, "sdk", "python");
 export interface PythonBed {
   /** Holds `pulumi-language-python`; prepend to PATH. */
   binDir: string;
-  /** The virtualenv holding `pulumi` and the generated SDK. */
+  /** The virtualenv for programs: the generated SDK, and `pulumi` from the base virtualenv. */
   venv: string;
   /** Its interpreter. */
   python: string;
@@ -80,9 +80,9 @@ export function treeDigest(dir: string): string {
 }
 
 function installedPackages(python: string): Record<string, string> {
-  const r = spawnSync(python, ["-m", "pip", "list", "--format", "json", "--disable-pip-version-check"], { encoding: "utf8" });
-  if (r.status !== 0) return {};
-  return Object.fromEntries((JSON.parse(r.stdout) as Array<{ name: string; version: string }>).map((p) => [p.name, p.version]));
+  const code = "import importlib.metadata as m, json; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))";
+  const r = spawnSync(python, ["-c", code], { encoding: "utf8" });
+  return r.status === 0 ? (JSON.parse(r.stdout) as Record<string, string>) : {};
 }
 
 function writeIfChanged(dest: string, content: string, mode: number): void {
@@ -93,46 +93,52 @@ function writeIfChanged(dest: string, content: string, mode: number): void {
 }
 
 /**
- * Finds or makes the virtualenv and the language host. `sdkDir` (default sdk/python) is installed
- * into the virtualenv when its contents differ from the installed copy.
+ * Finds or makes the virtualenvs and the language host. The base virtualenv holds `pulumi` (and runs
+ * the host); each version of `sdkDir` (default sdk/python) gets a small virtualenv of its own,
+ * `sdk/<digest>`, holding that SDK and seeing the base's packages through a .pth file: made once,
+ * never changed, so test runs of different checkouts on one machine do not swap SDKs under each other.
  */
 export async function ensurePythonBed(opts: { log?: (line: string) => void; sdkDir?: string } = {}): Promise<PythonBed> {
   const log = opts.log ?? (() => undefined);
   const sdkDir = opts.sdkDir ?? GENERATED_SDK_DIR;
+  if (!fs.existsSync(path.join(sdkDir, "pyproject.toml"))) {
+    throw new Error(`test bed: ${sdkDir} holds no generated Python SDK (pyproject.toml); run \`npm run sdk\``);
+  }
   const base = baseInterpreter();
   const minor = base.version.split(".").slice(0, 2).join(".");
   const root = cacheDir("python", `pulumi-${PULUMI_PYTHON_SDK_VERSION}-py${minor}`);
-  const venv = path.join(root, "venv");
+  const baseVenv = path.join(root, "venv");
+  const basePython = path.join(baseVenv, "bin", "python");
+  const sitePackages = (venv: string) => path.join(venv, "lib", `python${minor}`, "site-packages");
+  const venv = path.join(root, "sdk", treeDigest(sdkDir).slice(0, 16));
   const python = path.join(venv, "bin", "python");
-  fs.mkdirSync(root, { recursive: true });
+  fs.mkdirSync(path.join(root, "sdk"), { recursive: true });
 
   await withLock(path.join(root, ".lock"), log, async () => {
     const ready = path.join(root, "pulumi-installed");
-    if (!fs.existsSync(ready) || !fs.existsSync(python)) {
+    if (!fs.existsSync(ready) || !fs.existsSync(basePython)) {
       const started = Date.now();
-      log(`test bed: making ${venv} with pulumi==${PULUMI_PYTHON_SDK_VERSION} (Python ${base.version})`);
-      fs.rmSync(venv, { recursive: true, force: true });
-      fs.rmSync(path.join(root, "sdk-digest"), { force: true });
-      await run(base.python, ["-m", "venv", venv], log);
-      await run(python, ["-m", "pip", "install", "--quiet", `pulumi==${PULUMI_PYTHON_SDK_VERSION}`], log);
+      log(`test bed: making ${baseVenv} with pulumi==${PULUMI_PYTHON_SDK_VERSION} (Python ${base.version})`);
+      fs.rmSync(baseVenv, { recursive: true, force: true });
+      await run(base.python, ["-m", "venv", baseVenv], log);
+      await run(basePython, ["-m", "pip", "install", "--quiet", `pulumi==${PULUMI_PYTHON_SDK_VERSION}`], log);
       fs.writeFileSync(ready, JSON.stringify({ seconds: (Date.now() - started) / 1000, at: new Date().toISOString() }) + "\n");
     }
-    if (!fs.existsSync(path.join(sdkDir, "pyproject.toml"))) {
-      throw new Error(`test bed: ${sdkDir} holds no generated Python SDK (pyproject.toml); run \`npm run sdk\``);
-    }
-    const digestFile = path.join(root, "sdk-digest");
-    const digest = `${path.resolve(sdkDir)}\n${treeDigest(sdkDir)}`;
-    if (!fs.existsSync(digestFile) || fs.readFileSync(digestFile, "utf8") !== digest) {
-      log(`test bed: installing the generated SDK ${sdkDir} into ${venv}`);
-      // A copy: pip builds in the source tree and would leave build/ and *.egg-info in the checkout.
-      const copy = fs.mkdtempSync(path.join(root, "sdk-"));
-      try {
-        fs.cpSync(sdkDir, copy, { recursive: true });
-        await run(python, ["-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", copy], log);
-      } finally {
-        fs.rmSync(copy, { recursive: true, force: true });
-      }
-      fs.writeFileSync(digestFile, digest);
+    if (fs.existsSync(path.join(venv, "ready"))) return;
+    log(`test bed: installing the generated SDK ${sdkDir} into ${venv}`);
+    const tmp = fs.mkdtempSync(path.join(root, "sdk", ".tmp-"));
+    // A copy of the SDK: pip builds in the source tree and would leave build/ and *.egg-info behind.
+    const copy = fs.mkdtempSync(path.join(root, "sdk", ".src-"));
+    try {
+      await run(base.python, ["-m", "venv", "--without-pip", tmp], log);
+      fs.writeFileSync(path.join(sitePackages(tmp), "kcreg-bed-base.pth"), `${sitePackages(baseVenv)}\n`);
+      fs.cpSync(sdkDir, copy, { recursive: true });
+      await run(basePython, ["-m", "pip", "install", "--quiet", "--no-deps", "--target", sitePackages(tmp), copy], log);
+      fs.writeFileSync(path.join(tmp, "ready"), `${path.resolve(sdkDir)}\n`);
+      fs.renameSync(tmp, venv);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.rmSync(copy, { recursive: true, force: true });
     }
   });
 
@@ -141,6 +147,6 @@ export async function ensurePythonBed(opts: { log?: (line: string) => void; sdkD
   fs.mkdirSync(binDir, { recursive: true });
   const hostCopy = path.join(binDir, "python-language-host.py");
   writeIfChanged(hostCopy, fs.readFileSync(HOST_SOURCE, "utf8"), 0o644);
-  writeIfChanged(path.join(binDir, "pulumi-language-python"), `#!/bin/sh\nexec "${python}" -u "${hostCopy}" "$@"\n`, 0o755);
+  writeIfChanged(path.join(binDir, "pulumi-language-python"), `#!/bin/sh\nexec "${basePython}" -u "${hostCopy}" "$@"\n`, 0o755);
   return { binDir, venv, python, pythonVersion: base.version, packages: installedPackages(python) };
 }
