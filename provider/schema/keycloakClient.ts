@@ -188,12 +188,12 @@ export const keycloakClientArgsSchema = z
     realm: realmSchema,
     /** Per-resource credentials for registering; overrides the stack configuration. Stored as a secret, never compared. */
     auth: authSchema.optional(),
+    /** Also fetch the adapter configuration (keycloak.json) from the `install` endpoint, as the secret output `adapterConfig`. */
+    fetchAdapterConfig: z.boolean({ error: "fetchAdapterConfig must be true or false" }).optional(),
     /**
      * Adopt an already registered client instead of registering a new one: its registration access
      * token (e.g. from `kcreg.sh` or the admin console). Used once, by the first `up`; stored as a secret and never compared.
      */
-    /** Also fetch the adapter configuration (keycloak.json) from the `install` endpoint, as the secret output `adapterConfig`. */
-    fetchAdapterConfig: z.boolean({ error: "fetchAdapterConfig must be true or false" }).optional(),
     adopt: z
       .strictObject({
         registrationAccessToken: z.string({ error: "adopt.registrationAccessToken must be a string" }).min(1, "adopt.registrationAccessToken must not be empty"),

@@ -282,6 +282,10 @@ namespace KeycloakRegistration.KeycloakRegistration
 
         [Input("adopt")]
         private Input<Inputs.AdoptArgs>? _adopt;
+
+        /// <summary>
+        /// Adopt an already registered client instead of registering a new one: its registration access token (e.g. from `kcreg.sh` or the admin console). Used once, by the first `up`; stored as a secret and never compared.
+        /// </summary>
         public Input<Inputs.AdoptArgs>? Adopt
         {
             get => _adopt;

@@ -146,7 +146,8 @@ func KeycloakClientExists(ctx *pulumi.Context,
 
 type keycloakClientArgs struct {
 	AdminUrl *string `pulumi:"adminUrl"`
-	Adopt    *Adopt  `pulumi:"adopt"`
+	// Adopt an already registered client instead of registering a new one: its registration access token (e.g. from `kcreg.sh` or the admin console). Used once, by the first `up`; stored as a secret and never compared.
+	Adopt *Adopt `pulumi:"adopt"`
 	// Keycloak client attributes (string values), e.g. `{ "pkce.code.challenge.method": "S256" }`. Only the keys you set are managed.
 	Attributes map[string]string `pulumi:"attributes"`
 	// Per-resource credentials for registering; overrides the stack configuration. Stored as a secret, never compared.
@@ -213,7 +214,8 @@ type keycloakClientArgs struct {
 // The set of arguments for constructing a KeycloakClient resource.
 type KeycloakClientArgs struct {
 	AdminUrl pulumi.StringPtrInput
-	Adopt    AdoptPtrInput
+	// Adopt an already registered client instead of registering a new one: its registration access token (e.g. from `kcreg.sh` or the admin console). Used once, by the first `up`; stored as a secret and never compared.
+	Adopt AdoptPtrInput
 	// Keycloak client attributes (string values), e.g. `{ "pkce.code.challenge.method": "S256" }`. Only the keys you set are managed.
 	Attributes pulumi.StringMapInput
 	// Per-resource credentials for registering; overrides the stack configuration. Stored as a secret, never compared.

@@ -66,6 +66,7 @@ class KeycloakClientArgs:
         """
         The set of arguments for constructing a KeycloakClient resource.
 
+        :param pulumi.Input['AdoptArgs'] adopt: Adopt an already registered client instead of registering a new one: its registration access token (e.g. from `kcreg.sh` or the admin console). Used once, by the first `up`; stored as a secret and never compared.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] attributes: Keycloak client attributes (string values), e.g. `{ "pkce.code.challenge.method": "S256" }`. Only the keys you set are managed.
         :param pulumi.Input['AuthArgs'] auth: Per-resource credentials for registering; overrides the stack configuration. Stored as a secret, never compared.
         :param pulumi.Input[_builtins.bool] backchannel_logout_revoke_offline_tokens: Also revoke offline sessions on back-channel logout.
@@ -185,6 +186,9 @@ class KeycloakClientArgs:
     @_builtins.property
     @pulumi.getter
     def adopt(self) -> pulumi.Input[Optional['AdoptArgs']]:
+        """
+        Adopt an already registered client instead of registering a new one: its registration access token (e.g. from `kcreg.sh` or the admin console). Used once, by the first `up`; stored as a secret and never compared.
+        """
         return pulumi.get(self, "adopt")
 
     @adopt.setter
@@ -669,6 +673,7 @@ class KeycloakClient(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[Union['AdoptArgs', 'AdoptArgsDict']] adopt: Adopt an already registered client instead of registering a new one: its registration access token (e.g. from `kcreg.sh` or the admin console). Used once, by the first `up`; stored as a secret and never compared.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] attributes: Keycloak client attributes (string values), e.g. `{ "pkce.code.challenge.method": "S256" }`. Only the keys you set are managed.
         :param pulumi.Input[Union['AuthArgs', 'AuthArgsDict']] auth: Per-resource credentials for registering; overrides the stack configuration. Stored as a secret, never compared.
         :param pulumi.Input[_builtins.bool] backchannel_logout_revoke_offline_tokens: Also revoke offline sessions on back-channel logout.
