@@ -9,10 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import axios from "axios";
-import { startKeycloak } from "../bed/keycloak";
-import { makeProgramDir, PulumiStack, type CommandResult } from "../bed/pulumiHarness";
-import { createTestRealm, type TestRealm } from "../bed/realm";
-import { SecretRegistry } from "../support/leaks";
+import { useStackFixture } from "../bed/stackFixture";
 
 /** One resource per entry of clients.json, of the kind the entry names. */
 const PROGRAM = `"use strict";
@@ -30,36 +27,27 @@ const descriptor = fs
 type Resource = { urn: string; type: string; id: string; outputs?: Record<string, unknown> };
 
 describe("a realm key rotation", () => {
-  let realm: TestRealm;
-  let programDir: string;
-  let stack: PulumiStack;
-  const secrets = new SecretRegistry();
-  const transcripts: Array<{ where: string; text: string }> = [];
-  const record = (what: string, r: CommandResult) => {
-    transcripts.push({ where: `${what} stdout`, text: r.stdout }, { where: `${what} stderr`, text: r.stderr });
-    return r;
-  };
+  // No recovery account: the stored tokens are the only way in.
+  const fx = useStackFixture({ name: "e2e-keys", program: PROGRAM, initialAccessToken: { count: 5 } });
+  const record = fx.record.bind(fx);
   const declare = (version: string) =>
-    fs.writeFileSync(
-      path.join(programDir, "clients.json"),
-      JSON.stringify({
-        web: { kind: "KeycloakClient", args: { clientId: "rotation-web", description: version } },
-        spa: { kind: "OidcClient", args: { client_name: version, redirect_uris: ["https://spa.example.com/cb"] } },
-        sp: { kind: "SamlClient", args: { entityDescriptor: descriptor } },
-      }),
-    );
+    fx.declare({
+      web: { kind: "KeycloakClient", args: { clientId: "rotation-web", description: version } },
+      spa: { kind: "OidcClient", args: { client_name: version, redirect_uris: ["https://spa.example.com/cb"] } },
+      sp: { kind: "SamlClient", args: { entityDescriptor: descriptor } },
+    });
 
   /** A value of `stack export --show-secrets`: a secret stays wrapped, with its JSON-encoded plaintext. */
   const plain = (v: unknown): unknown => (v && typeof v === "object" && typeof (v as { plaintext?: unknown }).plaintext === "string" ? JSON.parse((v as { plaintext: string }).plaintext) : v);
 
   /** Each client's stored token, from the checkpoint (decrypted). */
   async function storedTokens(): Promise<Record<string, { id: string; token: string }>> {
-    const { json } = await stack.exportState({ showSecrets: true });
+    const { json } = await fx.stack.exportState({ showSecrets: true });
     const out: Record<string, { id: string; token: string }> = {};
     for (const r of (json.deployment.resources ?? []) as Resource[]) {
       const token = plain(r.outputs?.registrationAccessToken ?? r.outputs?.registration_access_token);
       if (typeof token !== "string") continue;
-      secrets.add(`${r.urn} token`, token);
+      fx.secrets.add(`${r.urn} token`, token);
       out[r.urn.split("::").pop()!] = { id: r.id, token };
     }
     return out;
@@ -68,66 +56,43 @@ describe("a realm key rotation", () => {
   const kid = (token: string) => (JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString()) as { kid: string }).kid;
 
   async function tokenWorks(clientId: string, token: string): Promise<boolean> {
-    const res = await axios.get(`${realm.registrationUrl("default")}/${encodeURIComponent(clientId)}`, { headers: { Authorization: `Bearer ${token}` }, validateStatus: () => true });
+    const res = await axios.get(`${fx.realm.registrationUrl("default")}/${encodeURIComponent(clientId)}`, { headers: { Authorization: `Bearer ${token}` }, validateStatus: () => true });
     return res.status === 200;
   }
-
-  beforeAll(async () => {
-    realm = await createTestRealm(await startKeycloak(), `e2e-keys-${Math.random().toString(36).slice(2, 8)}`);
-    const iat = await realm.createInitialAccessToken({ count: 5, expiration: 3600 });
-    secrets.add("initial access token", iat);
-    programDir = makeProgramDir({ prefix: "key-rotation", files: { "index.js": PROGRAM } });
-    // No recovery account: the stored tokens are the only way in.
-    stack = await PulumiStack.create({
-      programDir,
-      config: {
-        "keycloak-registration:serverUrl": realm.server.url,
-        "keycloak-registration:realm": realm.name,
-        "keycloak-registration:initialAccessToken": { value: iat, secret: true },
-      },
-    });
-  });
-
-  afterAll(async () => {
-    if (stack) await stack.destroy({ allowFailure: true });
-    stack?.remove();
-    if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
-    await realm?.remove();
-  });
 
   test("rotate the key, refresh, remove the old key: the next update works with the stored tokens and no recovery; the pre-refresh tokens are dead", async () => {
     declare("v0");
     // One create at a time: Keycloak 26.7.3 answers some creates 500 when creates through different
     // registration providers (default, openid-connect, saml2) use one initial access token at once
     // (measured: 3 of 45 in 15 rounds of 3 parallel POSTs). Not what this test is about.
-    record("up", await stack.up({ args: ["--parallel", "1"] }));
+    record("up", await fx.stack.up({ args: ["--parallel", "1"] }));
     const before = await storedTokens();
     expect(Object.keys(before).sort()).toEqual(["sp", "spa", "web"]);
 
-    const keys = await realm.rotateTokenSigningKey();
+    const keys = await fx.realm.rotateTokenSigningKey();
     for (const t of Object.values(before)) expect(keys.oldKids).toContain(kid(t.token));
 
-    record("refresh", await stack.refresh());
+    record("refresh", await fx.stack.refresh());
     const after = await storedTokens();
     for (const name of ["web", "spa", "sp"]) {
       expect({ name, kid: kid(after[name]!.token) }).toEqual({ name, kid: keys.newKid });
     }
 
-    for (const id of keys.oldProviderIds) await realm.removeKeyProvider(id);
+    for (const id of keys.oldProviderIds) await fx.realm.removeKeyProvider(id);
     // The counterfactual: without the refresh the stack would hold these, and they are dead now.
     for (const [name, t] of Object.entries(before)) expect({ name, works: await tokenWorks(t.id, t.token) }).toEqual({ name, works: false });
 
     declare("v1");
-    record("up v1", await stack.up());
-    expect((await realm.getClient("rotation-web"))?.description).toBe("v1");
-    expect((await realm.getClient(after.spa!.id))?.name).toBe("v1");
+    record("up v1", await fx.stack.up());
+    expect((await fx.realm.getClient("rotation-web"))?.description).toBe("v1");
+    expect((await fx.realm.getClient(after.spa!.id))?.name).toBe("v1");
     const updated = await storedTokens();
     for (const name of ["web", "spa", "sp"]) expect({ name, works: await tokenWorks(updated[name]!.id, updated[name]!.token) }).toEqual({ name, works: true });
 
-    record("destroy", await stack.destroy());
-    expect(await realm.getClient("rotation-web")).toBeUndefined();
-    expect(await realm.getClient(after.spa!.id)).toBeUndefined();
-    expect(await realm.getClient(ENTITY_ID)).toBeUndefined();
-    expect(transcripts.flatMap((t) => secrets.findIn(t.where, t.text))).toEqual([]);
+    record("destroy", await fx.stack.destroy());
+    expect(await fx.realm.getClient("rotation-web")).toBeUndefined();
+    expect(await fx.realm.getClient(after.spa!.id)).toBeUndefined();
+    expect(await fx.realm.getClient(ENTITY_ID)).toBeUndefined();
+    expect(fx.leaks()).toEqual([]);
   });
 });
