@@ -2,10 +2,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import axios from "axios";
 import { ClientPolicyRejected } from "../../provider/registration/errors";
-import { startKeycloak, type KeycloakServer } from "../bed/keycloak";
+import type { KeycloakServer } from "../bed/keycloak";
 import { makeProgramDir, PulumiStack, REPO_ROOT, type CommandResult } from "../bed/pulumiHarness";
 import { adminClient, createTestRealm, type TestRealm } from "../bed/realm";
-import { isCiphertext, SecretRegistry } from "../support/leaks";
+import { useStackFixture } from "../bed/stackFixture";
+import { isCiphertext } from "../support/leaks";
 import { configureProvider, provider } from "../support/providerHarness";
 import { oidcClientProvider } from "../../provider/dynamic";
 
@@ -224,13 +225,15 @@ interface Output {
 const ROLE_ADVICE = /\brole\b|create-client|manage-clients|realm-management/;
 
 describe("client policies (executors applied by initial and by registration access token)", () => {
+  // One realm, one initial access token for every case (each executor registers a few clients).
+  const fx = useStackFixture({ name: "e2e-policies", program: PROGRAM, initialAccessToken: { count: 500, expiration: 7200 } });
   let server: KeycloakServer;
   let realm: TestRealm;
   let iat: string;
   let programDir: string;
   let stack: PulumiStack;
-  const secrets = new SecretRegistry();
-  const transcripts: Array<{ where: string; text: string }> = [];
+  const secrets = fx.secrets;
+  const transcripts = fx.transcripts;
   const tried: string[] = [];
 
   const declare = (spec: Record<string, Declared>) => fs.writeFileSync(path.join(programDir, "clients.json"), JSON.stringify(spec, null, 2));
@@ -252,28 +255,14 @@ describe("client policies (executors applied by initial and by registration acce
   const uniqueId = (label: string) => `cp-${label}-${++serial}`;
 
   beforeAll(async () => {
-    server = await startKeycloak();
-    realm = await createTestRealm(server, `e2e-policies-${Math.random().toString(36).slice(2, 8)}`);
-    iat = await realm.createInitialAccessToken({ count: 500, expiration: 7200 });
-    secrets.add("initial access token", iat);
+    ({ realm, stack, programDir } = fx);
+    server = realm.server;
+    iat = fx.initialAccessToken!;
     await configureProvider({ serverUrl: server.url, realm: realm.name, initialAccessToken: iat });
-    programDir = makeProgramDir({ prefix: "client-policies", files: { "index.js": PROGRAM } });
     declare({});
-    stack = await PulumiStack.create({
-      programDir,
-      config: {
-        "keycloak-registration:serverUrl": server.url,
-        "keycloak-registration:realm": realm.name,
-        "keycloak-registration:initialAccessToken": { value: iat, secret: true },
-      },
-    });
   });
 
-  afterAll(async () => {
-    if (stack) await stack.destroy({ allowFailure: true });
-    stack?.remove();
-    if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
-    await realm?.remove();
+  afterAll(() => {
     process.stderr.write(`client policies on Keycloak ${server?.version}: executors tried: ${tried.join(", ")}\n`);
   });
 
