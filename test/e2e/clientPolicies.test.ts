@@ -413,7 +413,7 @@ describe("client policies (executors applied by initial and by registration acce
     if (!feature?.enabled) {
       throw new Error(
         `Keycloak ${server.version} at ${server.url} runs without the client-secret-rotation feature (a preview feature in 26.7, on by default from 26.8): ` +
-          "start it with --features=client-secret-rotation (the test bed's StartOptions.features) to run this test",
+          "start it with --features=client-secret-rotation to run this test (a Keycloak the test bed starts itself has it)",
       );
     }
     // Expires after 120 s; an update in the last 110 s rotates it, and the old one stays valid for 60 s more.
