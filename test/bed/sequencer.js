@@ -5,17 +5,22 @@
 const Sequencer = require("@jest/test-sequencer").default;
 
 /**
- * Seconds each long suite took in a full run (measured on a loaded 2-core machine): without timings
- * of its own (a fresh clone has none) Jest would order by file size, and a long suite started last
- * keeps one worker busy while the other idles.
+ * Seconds each long suite took in a full run (a fresh clone, warm caches, 2 cores, another test run
+ * beside it): without timings of its own (a fresh clone has none) Jest would order by file size, and
+ * a long suite started last keeps one worker busy while the other idles.
  */
 const EXPECTED_SECONDS = {
-  "crashConsistency.test.ts": 420,
-  "demo.test.ts": 200,
-  "concurrency.test.ts": 150,
-  "postgresBackend.test.ts": 150,
-  "packedPackage.test.ts": 120,
-  "examples.test.ts": 120,
+  "crashConsistency.test.ts": 250,
+  "clientPolicies.test.ts": 200,
+  "examples.test.ts": 150,
+  "demo.test.ts": 90,
+  "packedPackage.test.ts": 70,
+  "oidcClient.lifecycle.test.ts": 50,
+  "postgresBackend.test.ts": 50,
+  "concurrency.test.ts": 45,
+  "keycloakClient.lifecycle.test.ts": 43,
+  "tls.provider.test.ts": 32,
+  "hostile.provider.test.ts": 25,
 };
 
 class BedSequencer extends Sequencer {
