@@ -31,7 +31,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import axios from "axios";
 import { cacheDir } from "./cache";
-import { guardServerGroup, procStartTime } from "./serverGroup";
+import { groupListensOn, guardServerGroup, procStartTime } from "./serverGroup";
 import { freePort, pidAlive, readFileSafe, sleep, tail, withLock } from "./util";
 
 /** Newest 26.x on Maven Central when the bed was written; see `pickJdk` for the JDK it runs on. */
@@ -588,7 +588,12 @@ async function launch(
       if (/already bound|Address already in use/i.test(logTail)) throw new PortClashError(`port ${port} taken`);
       throw new Error(`Keycloak exited (${exitCode}) before answering; last lines of ${logFile}:\n${logTail}`);
     }
-    if ((await probe(`${url}/realms/master`)) === 200) break;
+    if ((await probe(`${url}/realms/master`)) === 200) {
+      if (groupListensOn(pid, port)) break;
+      // Another server took the port first (a concurrent start picked the same free port) and answered for ours.
+      await stop();
+      throw new PortClashError(`port ${port} is served by another process`);
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`Keycloak did not answer within ${timeoutMs / 1000} s; last lines of ${logFile}:\n${tail(readFileSafe(logFile), 40)}`);

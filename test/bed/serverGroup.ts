@@ -81,6 +81,44 @@ export async function waitGroupGone(pgid: number, ms: number): Promise<boolean> 
   return !signalGroup(pgid, 0);
 }
 
+/**
+ * True when a process of the group `pgid` listens on TCP `port` (Linux /proc): a server that answers
+ * on its port may be another one that took the port first (two starts racing for the same free port).
+ */
+export function groupListensOn(pgid: number, port: number): boolean {
+  const inodes = new Set<string>();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = fs.readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is HEXIP:HEXPORT; state 0A is LISTEN; the inode is field 9.
+      if (f.length > 9 && f[1]!.endsWith(`:${hexPort}`) && f[3] === "0A") inodes.add(f[9]!);
+    }
+  }
+  if (inodes.size === 0) return false;
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Field 5 (pgrp) comes after the parenthesised command name.
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) !== pgid) continue;
+      for (const fd of fs.readdirSync(`/proc/${entry}/fd`)) {
+        const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${entry}/fd/${fd}`));
+        if (m && inodes.has(m[1]!)) return true;
+      }
+    } catch {
+      /* gone */
+    }
+  }
+  return false;
+}
+
 /** Start time of a process in clock ticks (Linux), to tell a PID from a later reuse of it. */
 export function procStartTime(pid: number): string {
   try {
