@@ -165,9 +165,16 @@ export function clientProvider<I extends BaseInputs, S extends object>(
       const recovery = recoveryFor(env.settings, where.origin);
       if (!recovery) throw e;
       const existing = await findClient(where.keycloak, recovery, kind.clientIdOf(state));
+      if (!existing) {
+        // The realm says the client exists, the recovery account cannot see it: no evidence either way.
+        throw new Error(
+          `cannot recover the registration access token of client "${kind.clientIdOf(state)}" in realm "${where.keycloak.realm}": the realm says the client exists, ` +
+            "but the recovery service account cannot see it. Give the account the realm-management role manage-clients in this realm (or set keycloak-registration:recoveryRealm to the realm it lives in)",
+        );
+      }
       const known = kind.internalIdOf?.(state);
       // Another client under the same clientId (ours was deleted, someone registered it again) is not ours.
-      if (!existing || (known !== undefined && existing.id !== known)) return { gone: true };
+      if (known !== undefined && existing.id !== known) return { gone: true };
       const fresh = await issueRegistrationAccessToken(where.keycloak, recovery, { clientId: existing.clientId, internalId: existing.id });
       return { gone: false, value: await op(fresh), token: fresh };
     }

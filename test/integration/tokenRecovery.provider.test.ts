@@ -64,4 +64,21 @@ describe("a lost registration access token", () => {
     await provider.delete(id, again);
     expect(await realm.getClient("lost-recovered")).toBeUndefined();
   });
+
+  test("a recovery account that cannot see the client is an error that keeps the resource, never 'gone'", async () => {
+    await configureProvider({ initialAccessToken: await realm.createInitialAccessToken({ count: 1, expiration: 600 }) });
+    const { id, outs } = await register({ ...where(), clientId: "lost-weak-recovery" });
+    await loseToken("lost-weak-recovery");
+    // query-clients lists clients, but only those it may view: the list comes back empty.
+    const weak = await realm.createServiceAccount({ roles: ["query-clients"] });
+    await configureProvider({ recoveryClientId: weak.clientId, recoveryClientSecret: weak.clientSecret });
+    const error = await provider.read(id, outs).then(
+      (r) => r,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('the realm says the client exists, but the recovery service account cannot see it');
+    expect((error as Error).message).not.toContain(outs.registrationAccessToken!);
+    expect(await realm.getClient("lost-weak-recovery")).toBeDefined();
+  });
 });
