@@ -139,7 +139,7 @@ export interface TestRealm {
   createInitialAccessToken(opts: { count: number; expiration: number }): Promise<string>;
   createServiceAccount(opts: {
     clientId?: string;
-    roles: Array<"create-client" | "manage-clients" | "view-clients">;
+    roles: Array<"create-client" | "manage-clients" | "view-clients" | "query-clients">;
   }): Promise<{ clientId: string; clientSecret: string }>;
   /** Client-credentials token of a service account (for `Authorization: Bearer`). */
   serviceAccountToken(creds: { clientId: string; clientSecret: string }): Promise<string>;
