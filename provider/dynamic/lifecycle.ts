@@ -40,6 +40,11 @@ export interface Env {
   settings: ProviderSettings;
 }
 
+/** The connection to a client's realm, with the provider's transport settings. */
+export function keycloakConnection(env: Env, s: { serverUrl: string; realm: string }): Connection {
+  return { serverUrl: s.serverUrl, realm: s.realm, transport: env.settings.transport };
+}
+
 export interface ClientKind<I extends BaseInputs, S extends object> {
   name: "KeycloakClient" | "OidcClient" | "SamlClient";
   schema: z.ZodType<Omit<I, typeof PROVIDER_KEY | typeof OWNER_KEY>>;

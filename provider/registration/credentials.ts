@@ -20,6 +20,11 @@ export interface BearerToken {
   value: string;
 }
 
+/** A client's own registration access token, as a request's credential. */
+export function registrationAccessToken(value: string): BearerToken {
+  return { kind: "registration access token", value };
+}
+
 interface CachedToken {
   value: Promise<string>;
   expiresAt: number;

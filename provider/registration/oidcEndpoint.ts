@@ -1,5 +1,5 @@
 import { Connection, registrationUrl } from "./connection";
-import { BearerToken } from "./credentials";
+import { BearerToken, registrationAccessToken } from "./credentials";
 import { ClientNotFound, RequestContext, UnexpectedResponse } from "./errors";
 import { send, TransportOptions } from "./http";
 import { registerSecret } from "./redact";
@@ -53,10 +53,6 @@ function ctxOf(endpoint: OidcRegistrationEndpoint, operation: RequestContext["op
   return { operation, serverUrl: endpoint.serverUrl, realm: endpoint.realm, clientId };
 }
 
-function rat(token: string): BearerToken {
-  return { kind: "registration access token", value: token };
-}
-
 /**
  * POST to the registration endpoint. The answer must carry `registration_client_uri` and
  * `registration_access_token` (RFC 7592): without them the client could never be updated or deleted.
@@ -85,7 +81,7 @@ export async function registerOidcClient(endpoint: OidcRegistrationEndpoint, aut
 export async function readOidcClient(endpoint: OidcRegistrationEndpoint, reg: ClientRegistration): Promise<ClientMetadata | undefined> {
   try {
     const res = await send<ClientMetadata>(
-      { method: "GET", url: reg.registrationClientUri, token: rat(reg.registrationAccessToken), ctx: ctxOf(endpoint, "read", reg.clientId) },
+      { method: "GET", url: reg.registrationClientUri, token: registrationAccessToken(reg.registrationAccessToken), ctx: ctxOf(endpoint, "read", reg.clientId) },
       endpoint.transport,
     );
     return remember(res.data);
@@ -104,7 +100,7 @@ export async function updateOidcClient(endpoint: OidcRegistrationEndpoint, reg: 
     {
       method: "PUT",
       url: reg.registrationClientUri,
-      token: rat(reg.registrationAccessToken),
+      token: registrationAccessToken(reg.registrationAccessToken),
       // RFC 7592 §2.2: the body carries client_id; the server-issued fields must not be sent back.
       body: { ...metadata, client_id: reg.clientId },
       ctx: ctxOf(endpoint, "update", reg.clientId),
@@ -118,7 +114,7 @@ export async function updateOidcClient(endpoint: OidcRegistrationEndpoint, reg: 
 export async function deleteOidcClient(endpoint: OidcRegistrationEndpoint, reg: ClientRegistration): Promise<"deleted" | "already gone"> {
   try {
     await send<void>(
-      { method: "DELETE", url: reg.registrationClientUri, token: rat(reg.registrationAccessToken), ctx: ctxOf(endpoint, "delete", reg.clientId) },
+      { method: "DELETE", url: reg.registrationClientUri, token: registrationAccessToken(reg.registrationAccessToken), ctx: ctxOf(endpoint, "delete", reg.clientId) },
       endpoint.transport,
     );
     return "deleted";

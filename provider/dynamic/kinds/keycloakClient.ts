@@ -1,5 +1,4 @@
-import { Connection } from "../../registration/connection";
-import { BearerToken } from "../../registration/credentials";
+import { registrationAccessToken } from "../../registration/credentials";
 import { ClientRepresentation, deleteClient, readClient, registerClient, updateClient } from "../../registration/defaultEndpoint";
 import { readAdapterConfig } from "../../registration/installEndpoint";
 import { KeycloakClientInputs, keycloakClientArgsSchema } from "../../schema/keycloakClient";
@@ -22,19 +21,11 @@ import {
 } from "../clientDiff";
 import { recordOf } from "../overrides";
 import { warnOfOverrides } from "../warnings";
-import { BaseInputs, ClientKind, Env } from "../lifecycle";
+import { BaseInputs, ClientKind, Env, keycloakConnection } from "../lifecycle";
 import { OWNER_ATTRIBUTE } from "../ownership";
 import { originOf } from "../settings";
 
 type Inputs = KeycloakClientInputs & BaseInputs & { fetchAdapterConfig?: boolean };
-
-function connectionOf(env: Env, s: { serverUrl: string; realm: string }): Connection {
-  return { serverUrl: s.serverUrl, realm: s.realm, transport: env.settings.transport };
-}
-
-function rat(value: string): BearerToken {
-  return { kind: "registration access token", value };
-}
 
 /**
  * Outputs from the server's answer: identity, the newest token, the secret and the server's view of
@@ -64,7 +55,7 @@ function stateFrom(rep: ClientRepresentation, declared: ClientFields, base: { se
 }
 
 async function withAdapterConfig(env: Env, state: KeycloakClientState): Promise<KeycloakClientState> {
-  const config = await readAdapterConfig(connectionOf(env, state), state.clientId, rat(state.registrationAccessToken ?? ""));
+  const config = await readAdapterConfig(keycloakConnection(env, state), state.clientId, registrationAccessToken(state.registrationAccessToken ?? ""));
   return { ...state, adapterConfig: JSON.stringify(config, null, 2) };
 }
 
@@ -100,7 +91,7 @@ export const keycloakClientKind: ClientKind<Inputs, KeycloakClientState> = {
   name: "KeycloakClient",
   schema: keycloakClientArgsSchema,
   unknownReplaces: ["serverUrl", "realm", "clientId", "protocol"],
-  locate: (env, s) => ({ origin: originOf(s.serverUrl), keycloak: connectionOf(env, s) }),
+  locate: (env, s) => ({ origin: originOf(s.serverUrl), keycloak: keycloakConnection(env, s) }),
 
   diff(olds, news) {
     const d = diffClient(olds, news);
@@ -117,17 +108,17 @@ export const keycloakClientKind: ClientKind<Inputs, KeycloakClientState> = {
   async register(env, inputs, auth, marker) {
     const body = createBody(inputs);
     if (marker) body.attributes = { ...((body.attributes as Record<string, string> | undefined) ?? {}), [OWNER_ATTRIBUTE]: marker };
-    return stateFrom(await registerClient(connectionOf(env, inputs), auth, body), inputs, inputs, undefined, true);
+    return stateFrom(await registerClient(keycloakConnection(env, inputs), auth, body), inputs, inputs, undefined, true);
   },
 
   async adopt(env, inputs, token) {
-    const conn = connectionOf(env, inputs);
+    const conn = keycloakConnection(env, inputs);
     const clientId = inputs.clientId!;
-    const current = await readClient(conn, clientId, rat(token));
+    const current = await readClient(conn, clientId, registrationAccessToken(token));
     if (!current) throw new Error(`cannot adopt client "${clientId}" in realm "${conn.realm}": it does not exist. Remove \`adopt\` to register it instead`);
     const baseline = stateFrom({ ...current, registrationAccessToken: current.registrationAccessToken ?? token }, inputs, inputs);
     if (diffClient(baseline, inputs).changed.length === 0) return baseline;
-    const rep = await updateClient(conn, clientId, rat(baseline.registrationAccessToken!), updateBody(baseline, inputs, current as ClientScopes));
+    const rep = await updateClient(conn, clientId, registrationAccessToken(baseline.registrationAccessToken!), updateBody(baseline, inputs, current as ClientScopes));
     return stateFrom(rep, inputs, inputs, baseline, true);
   },
 
@@ -139,7 +130,7 @@ export const keycloakClientKind: ClientKind<Inputs, KeycloakClientState> = {
     // the client back once. On 26.x the answer always agrees and this costs nothing.
     // An override just recorded must not hide the disagreement: the read-back is what confirms it.
     if (registered && diffClient({ ...state, serverOverrides: undefined }, inputs).changed.length > 0) {
-      const stored = await readClient(connectionOf(env, inputs), state.clientId, rat(state.registrationAccessToken ?? ""));
+      const stored = await readClient(keycloakConnection(env, inputs), state.clientId, registrationAccessToken(state.registrationAccessToken ?? ""));
       if (stored) saved((latest = stateFrom({ ...stored, secret: stored.secret ?? state.clientSecret }, inputs, inputs, state, true)));
     }
     // Said once, after the read-back: what survived the write is what the server enforces.
@@ -148,18 +139,18 @@ export const keycloakClientKind: ClientKind<Inputs, KeycloakClientState> = {
   },
 
   async read(env, state, token) {
-    const rep = await readClient(connectionOf(env, state), state.clientId, rat(token));
+    const rep = await readClient(keycloakConnection(env, state), state.clientId, registrationAccessToken(token));
     if (!rep) return undefined;
     const read = stateFrom(rep, state, state, state);
     return state.adapterConfig !== undefined ? withAdapterConfig(env, read) : read;
   },
 
   async update(env, olds, news, token) {
-    const conn = connectionOf(env, news);
+    const conn = keycloakConnection(env, news);
     // Keycloak replaces both scope lists when one is sent; the other must be sent as it stands.
-    const current = needsCurrentScopes(news) ? await readClient(conn, olds.clientId, rat(token)) : undefined;
+    const current = needsCurrentScopes(news) ? await readClient(conn, olds.clientId, registrationAccessToken(token)) : undefined;
     const { adapterConfig: _dropped, ...previous } = olds;
-    const state = stateFrom(await updateClient(conn, olds.clientId, rat(token), updateBody(olds, news, current as ClientScopes | undefined)), news, news, previous, true);
+    const state = stateFrom(await updateClient(conn, olds.clientId, registrationAccessToken(token), updateBody(olds, news, current as ClientScopes | undefined)), news, news, previous, true);
     warnOfOverrides(`KeycloakClient "${state.clientId}" in realm "${state.realm}"`, olds.serverOverrides, state.serverOverrides, likelyEnforcer);
     return state;
   },
@@ -168,18 +159,18 @@ export const keycloakClientKind: ClientKind<Inputs, KeycloakClientState> = {
     let latest = state;
     // Keycloak rotates a secret after answering the update (the answer carries the old one): read it.
     if (latest.clientSecret !== undefined && secretRotates(latest)) {
-      const stored = await readClient(connectionOf(env, news), latest.clientId, rat(latest.registrationAccessToken ?? ""));
+      const stored = await readClient(keycloakConnection(env, news), latest.clientId, registrationAccessToken(latest.registrationAccessToken ?? ""));
       if (stored) latest = stateFrom(stored, news, news, latest, true);
     }
     return news.fetchAdapterConfig ? withAdapterConfig(env, latest) : latest;
   },
 
   async remove(env, state, token) {
-    return (await deleteClient(connectionOf(env, state), state.clientId, rat(token))) === "deleted" ? "deleted" : "gone";
+    return (await deleteClient(keycloakConnection(env, state), state.clientId, registrationAccessToken(token))) === "deleted" ? "deleted" : "gone";
   },
 
   async imported(env, at, existing, token) {
-    const rep = await readClient(connectionOf(env, at), existing.clientId, rat(token));
+    const rep = await readClient(keycloakConnection(env, at), existing.clientId, registrationAccessToken(token));
     if (!rep) throw new Error(`cannot import client "${existing.clientId}": it was deleted while being imported`);
     const inputs = importedDeclaration(rep, at);
     return { inputs, state: stateFrom({ ...rep, registrationAccessToken: rep.registrationAccessToken ?? token }, inputs, at) };

@@ -13,7 +13,7 @@ import {
   updateOidcClient,
 } from "../../registration/oidcEndpoint";
 import { OidcClientInputs, oidcClientArgsSchema } from "../../schema/oidcClient";
-import { BaseInputs, ClientKind, Env, WrittenButRefused } from "../lifecycle";
+import { BaseInputs, ClientKind, Env, keycloakConnection, WrittenButRefused } from "../lifecycle";
 import { diffOidcClient, keptOidcOverrides, likelyOidcEnforcer, observeOidc, oidcMetadataBody, OidcClientState, OidcMetadata, oidcOverridesOf } from "../oidcDiff";
 import { recordOf } from "../overrides";
 import { warnOfOverrides } from "../warnings";
@@ -31,7 +31,7 @@ function whereOf(s: Where): Where {
 /** The Keycloak connection, when the client lives in Keycloak; only then may Keycloak-specific requests be made. */
 function keycloakOf(env: Env, s: Where): Connection | undefined {
   return s.registrationEndpoint === undefined && s.serverUrl !== undefined && s.realm !== undefined
-    ? { serverUrl: s.serverUrl, realm: s.realm, transport: env.settings.transport }
+    ? keycloakConnection(env, { serverUrl: s.serverUrl, realm: s.realm })
     : undefined;
 }
 

@@ -1,22 +1,13 @@
-import { Connection } from "../../registration/connection";
-import { BearerToken } from "../../registration/credentials";
+import { registrationAccessToken } from "../../registration/credentials";
 import { ClientRepresentation, deleteClient, readClient, updateClient } from "../../registration/defaultEndpoint";
 import { registerSamlClient } from "../../registration/samlEndpoint";
 import { parseEntityDescriptor, samlClientArgsSchema, SamlClientInputs } from "../../schema/samlClient";
-import { BaseInputs, ClientKind, Env } from "../lifecycle";
+import { BaseInputs, ClientKind, keycloakConnection } from "../lifecycle";
 import { OWNER_ATTRIBUTE } from "../ownership";
 import { diffSamlClient, SamlClientState, samlSettings } from "../samlDiff";
 import { originOf } from "../settings";
 
 type Inputs = SamlClientInputs & BaseInputs;
-
-function connectionOf(env: Env, s: { serverUrl: string; realm: string }): Connection {
-  return { serverUrl: s.serverUrl, realm: s.realm, transport: env.settings.transport };
-}
-
-function rat(value: string): BearerToken {
-  return { kind: "registration access token", value };
-}
 
 function entityIdOf(inputs: Inputs): string {
   const parsed = parseEntityDescriptor(inputs.entityDescriptor);
@@ -48,7 +39,7 @@ export const samlClientKind: ClientKind<Inputs, SamlClientState> = {
   name: "SamlClient",
   schema: samlClientArgsSchema,
   unknownReplaces: ["serverUrl", "realm", "entityDescriptor"],
-  locate: (env, s) => ({ origin: originOf(s.serverUrl), keycloak: connectionOf(env, s) }),
+  locate: (env, s) => ({ origin: originOf(s.serverUrl), keycloak: keycloakConnection(env, s) }),
 
   diff(olds, news) {
     const d = diffSamlClient(olds, news);
@@ -60,7 +51,7 @@ export const samlClientKind: ClientKind<Inputs, SamlClientState> = {
     existing.protocol === "saml" ? undefined : `the client is registered with protocol "${existing.protocol ?? "openid-connect"}", not as a SAML client`,
 
   async register(env, inputs, auth) {
-    const rep = await registerSamlClient(connectionOf(env, inputs), auth, inputs.entityDescriptor, entityIdOf(inputs));
+    const rep = await registerSamlClient(keycloakConnection(env, inputs), auth, inputs.entityDescriptor, entityIdOf(inputs));
     return stateOf(inputs, rep, rep.registrationAccessToken);
   },
 
@@ -69,9 +60,9 @@ export const samlClientKind: ClientKind<Inputs, SamlClientState> = {
    * settings that drift is measured against (the descriptor it was registered from cannot be read back).
    */
   async adopt(env, inputs, token) {
-    const conn = connectionOf(env, inputs);
+    const conn = keycloakConnection(env, inputs);
     const entityId = entityIdOf(inputs);
-    const rep = await readClient(conn, entityId, rat(token));
+    const rep = await readClient(conn, entityId, registrationAccessToken(token));
     if (!rep) throw new Error(`cannot adopt SAML client "${entityId}" in realm "${conn.realm}": it does not exist. Remove \`adopt\` to register it instead`);
     if (rep.protocol !== "saml") {
       throw new Error(`cannot adopt client "${entityId}" in realm "${conn.realm}" as a SAML client: its protocol is "${String(rep.protocol ?? "openid-connect")}". Manage it with KeycloakClient instead`);
@@ -82,12 +73,12 @@ export const samlClientKind: ClientKind<Inputs, SamlClientState> = {
   /** The create body is XML and carries no attributes: the ownership marker follows in the first update. */
   async afterCreate(env, inputs, state, { registered, marker }) {
     if (!registered || !marker) return state;
-    const rep = await updateClient(connectionOf(env, state), state.clientId, rat(state.registrationAccessToken ?? ""), { attributes: { [OWNER_ATTRIBUTE]: marker } });
+    const rep = await updateClient(keycloakConnection(env, state), state.clientId, registrationAccessToken(state.registrationAccessToken ?? ""), { attributes: { [OWNER_ATTRIBUTE]: marker } });
     return { ...state, registrationAccessToken: rep.registrationAccessToken ?? state.registrationAccessToken, observed: samlSettings(rep) };
   },
 
   async read(env, state, token) {
-    const rep = await readClient(connectionOf(env, state), state.clientId, rat(token));
+    const rep = await readClient(keycloakConnection(env, state), state.clientId, registrationAccessToken(token));
     return rep ? { ...state, registrationAccessToken: rep.registrationAccessToken ?? token, observed: samlSettings(rep) } : undefined;
   },
 
@@ -95,12 +86,12 @@ export const samlClientKind: ClientKind<Inputs, SamlClientState> = {
     // Put back what Keycloak derived from the descriptor; attributes added out of band are removed (empty value).
     const attributes: Record<string, string> = { ...olds.registered.attributes };
     for (const key of Object.keys(olds.observed.attributes)) if (!(key in attributes)) attributes[key] = "";
-    const rep = await updateClient(connectionOf(env, olds), olds.clientId, rat(token), { redirectUris: olds.registered.redirectUris, webOrigins: olds.registered.webOrigins, attributes });
+    const rep = await updateClient(keycloakConnection(env, olds), olds.clientId, registrationAccessToken(token), { redirectUris: olds.registered.redirectUris, webOrigins: olds.registered.webOrigins, attributes });
     return { ...olds, registrationAccessToken: rep.registrationAccessToken ?? token, observed: samlSettings(rep) };
   },
 
   async remove(env, state, token) {
-    return (await deleteClient(connectionOf(env, state), state.clientId, rat(token))) === "deleted" ? "deleted" : "gone";
+    return (await deleteClient(keycloakConnection(env, state), state.clientId, registrationAccessToken(token))) === "deleted" ? "deleted" : "gone";
   },
 
   notImportable:
