@@ -5,6 +5,6 @@ export type { OidcClientArgs } from "./resources/oidcClient";
 export { SamlClient } from "./resources/samlClient";
 export type { SamlClientArgs } from "./resources/samlClient";
 export type { Auth } from "./schema/connection";
-export { CONFIG_NAMESPACE } from "./schema/connection";
+export { CONFIG_NAMESPACE } from "./schema/namespace";
 export type { ProtocolMapper } from "./schema/keycloakClient";
 export * from "./registration/errors";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
 import { KeycloakClientArgs as SchemaArgs, ProtocolMapper } from "../schema/keycloakClient";
-import { keycloakLocation, ownerOf } from "./location";
+import { keycloakLocation, muteStackCapture, ownerOf } from "./location";
 import provider = require("./shells/keycloakClient");
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
@@ -69,31 +69,38 @@ export class KeycloakClient extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: KeycloakClientArgs, opts?: pulumi.CustomResourceOptions) {
     const { serverUrl, realm } = keycloakLocation("KeycloakClient", name, args);
-    super(
-      provider,
-      name,
-      {
-        ...args,
-        serverUrl,
-        realm,
-        auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
-        adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
-        __owner: ownerOf("KeycloakClient", name),
-        clientId: args.clientId,
-        internalId: undefined,
-        registrationAccessToken: undefined,
-        clientSecret: undefined,
-        adapterConfig: undefined,
-        clientSecretExpiresAt: undefined,
-        rotatedClientSecretExpiresAt: undefined,
-        serverOverrides: undefined,
-      },
-      {
-        ...opts,
-        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registrationAccessToken", "clientSecret", "adapterConfig"],
-      },
-      "keycloak-registration",
-      "KeycloakClient",
-    );
+    const unmute = muteStackCapture();
+    try {
+      super(
+        provider,
+        name,
+        {
+          ...args,
+          serverUrl,
+          realm,
+          auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
+          adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
+          __owner: ownerOf("KeycloakClient", name),
+          clientId: args.clientId,
+          internalId: undefined,
+          registrationAccessToken: undefined,
+          clientSecret: undefined,
+          adapterConfig: undefined,
+          clientSecretExpiresAt: undefined,
+          rotatedClientSecretExpiresAt: undefined,
+          serverOverrides: undefined,
+        },
+        {
+          ...opts,
+          additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registrationAccessToken", "clientSecret", "adapterConfig"],
+        },
+        "keycloak-registration",
+        "KeycloakClient",
+      );
+    } catch (error) {
+      throw unmute(error);
+    } finally {
+      unmute();
+    }
   }
 }

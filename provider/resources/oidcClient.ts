@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
 import { OidcClientArgs as SchemaArgs } from "../schema/oidcClient";
-import { keycloakLocation, ownerOf } from "./location";
+import { keycloakLocation, muteStackCapture, ownerOf } from "./location";
 import provider = require("./shells/oidcClient");
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
@@ -70,28 +70,35 @@ export class OidcClient extends pulumi.dynamic.Resource {
     } else {
       location = keycloakLocation("OidcClient", name, args, "Pass `registrationEndpoint` (any RFC 7591 server), or (Keycloak) ");
     }
-    super(
-      provider,
-      name,
-      {
-        ...args,
-        ...location,
-        auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
-        adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
-        __owner: ownerOf("OidcClient", name),
-        client_id: args.client_id,
-        client_secret: undefined,
-        client_secret_expires_at: undefined,
-        registration_access_token: undefined,
-        registration_client_uri: undefined,
-        serverOverrides: undefined,
-      },
-      {
-        ...opts,
-        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registration_access_token", "client_secret"],
-      },
-      "keycloak-registration",
-      "OidcClient",
-    );
+    const unmute = muteStackCapture();
+    try {
+      super(
+        provider,
+        name,
+        {
+          ...args,
+          ...location,
+          auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
+          adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
+          __owner: ownerOf("OidcClient", name),
+          client_id: args.client_id,
+          client_secret: undefined,
+          client_secret_expires_at: undefined,
+          registration_access_token: undefined,
+          registration_client_uri: undefined,
+          serverOverrides: undefined,
+        },
+        {
+          ...opts,
+          additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registration_access_token", "client_secret"],
+        },
+        "keycloak-registration",
+        "OidcClient",
+      );
+    } catch (error) {
+      throw unmute(error);
+    } finally {
+      unmute();
+    }
   }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
-import { keycloakLocation, ownerOf } from "./location";
+import { keycloakLocation, muteStackCapture, ownerOf } from "./location";
 import provider = require("./shells/samlClient");
 
 export interface SamlClientArgs {
@@ -38,25 +38,32 @@ export class SamlClient extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: SamlClientArgs, opts?: pulumi.CustomResourceOptions) {
     const { serverUrl, realm } = keycloakLocation("SamlClient", name, args);
-    super(
-      provider,
-      name,
-      {
-        serverUrl,
-        realm,
-        entityDescriptor: args.entityDescriptor,
-        auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
-        adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
-        __owner: ownerOf("SamlClient", name),
-        clientId: undefined,
-        internalId: undefined,
-        registrationAccessToken: undefined,
-        registered: undefined,
-        observed: undefined,
-      },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registrationAccessToken"] },
-      "keycloak-registration",
-      "SamlClient",
-    );
+    const unmute = muteStackCapture();
+    try {
+      super(
+        provider,
+        name,
+        {
+          serverUrl,
+          realm,
+          entityDescriptor: args.entityDescriptor,
+          auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
+          adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
+          __owner: ownerOf("SamlClient", name),
+          clientId: undefined,
+          internalId: undefined,
+          registrationAccessToken: undefined,
+          registered: undefined,
+          observed: undefined,
+        },
+        { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registrationAccessToken"] },
+        "keycloak-registration",
+        "SamlClient",
+      );
+    } catch (error) {
+      throw unmute(error);
+    } finally {
+      unmute();
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** The stack configuration namespace: `pulumi config set keycloak-registration:<key> ...`. */
-export const CONFIG_NAMESPACE = "keycloak-registration";
+export { CONFIG_NAMESPACE } from "./namespace";
 
 /**
  * Every stack configuration key the provider reads (`pulumi config set keycloak-registration:<key>`),

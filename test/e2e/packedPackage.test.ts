@@ -218,6 +218,17 @@ describe("the packed package in fresh Pulumi TypeScript projects", () => {
     ok(`${name}: resolve`, probe);
     const probed = probe.stdout.trim().split("\n");
     expect(probed.map((p, i) => ({ request: requests[i], inProject: p.startsWith(ownModules + path.sep) }))).toEqual(requests.map((request) => ({ request, inProject: true })));
+    // What a program pays to load the package (beside the SDK it loads anyway): the resource classes,
+    // no schema library and no HTTP client (those load in the provider process only).
+    const loads = await run(
+      productNode().node,
+      ["-e", `require("@pulumi/pulumi"); const before = new Set(Object.keys(require.cache)); require(${JSON.stringify(PACKAGE)}); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => !before.has(k))))`],
+      projectDir,
+    );
+    ok(`${name}: what the package loads`, loads);
+    const loaded = (JSON.parse(loads.stdout) as string[]).map((f) => path.relative(ownModules, f));
+    expect({ name, libraries: loaded.filter((f) => !f.startsWith(PACKAGE + path.sep)) }).toEqual({ name, libraries: [] });
+    expect(loaded.length).toBeLessThanOrEqual(15);
 
     // --- types: tsc --noEmit ---------------------------------------------------------------------------
     ok(`${name}: tsc --noEmit`, await run(productNode().node, [path.join(ownModules, "typescript", "bin", "tsc"), "-p", projectDir, "--noEmit"], projectDir));
