@@ -60,3 +60,34 @@ export function muteStackCapture(): (error?: unknown) => unknown {
     return error;
   };
 }
+
+/**
+ * The type token `pulumi.dynamic.Resource` gives a resource of module `keycloak-registration`: the
+ * engine hands every `pulumi-nodejs:dynamic/...` resource to Pulumi's dynamic provider.
+ */
+export function dynamicType(kind: "KeycloakClient" | "OidcClient" | "SamlClient"): string {
+  return `pulumi-nodejs:dynamic/keycloak-registration:${kind}`;
+}
+
+const serialized = new Map<pulumi.dynamic.ResourceProvider, Promise<string>>();
+
+/**
+ * The `__provider` input `pulumi.dynamic.Resource` would store: the provider serialized by Pulumi's
+ * closure serializer, as `pulumi.dynamic.Resource` does it (`() => provider`, secrets allowed), once
+ * per shell. The shells are module exports, so the text is a `require` of the shell's module (see
+ * shell.ts), the same text as before the classes extended `CustomResource` directly.
+ *
+ * Why the classes do not extend `pulumi.dynamic.Resource`: Pulumi takes a resource's source position
+ * from the fourth frame of the constructor's stack (Resource, CustomResource, the resource's class,
+ * the program). A subclass of `dynamic.Resource` adds a frame, so every client's recorded position
+ * was this package's constructor instead of the program line that declared it, and each client's
+ * state carried that extra frame (about 200 bytes).
+ */
+export function serializedProvider(provider: pulumi.dynamic.ResourceProvider): Promise<string> {
+  let text = serialized.get(provider);
+  if (!text) {
+    text = pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true }).then((f) => f.text);
+    serialized.set(provider, text);
+  }
+  return text;
+}

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
 import { OidcClientArgs as SchemaArgs } from "../schema/oidcClient";
-import { keycloakLocation, muteStackCapture, ownerOf } from "./location";
+import { dynamicType, keycloakLocation, muteStackCapture, ownerOf, serializedProvider } from "./location";
 import provider = require("./shells/oidcClient");
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
@@ -33,7 +33,7 @@ export interface OidcClientArgs extends Inputs<Omit<SchemaArgs, "serverUrl" | "r
  * RFC 7592 through the `registration_client_uri` and `registration_access_token` the server returns.
  * The token (rotated by Keycloak on every update) is kept as a secret output.
  */
-export class OidcClient extends pulumi.dynamic.Resource {
+export class OidcClient extends pulumi.CustomResource {
   declare readonly serverUrl: pulumi.Output<string | undefined>;
   declare readonly realm: pulumi.Output<string | undefined>;
   declare readonly registrationEndpoint: pulumi.Output<string | undefined>;
@@ -73,7 +73,7 @@ export class OidcClient extends pulumi.dynamic.Resource {
     const unmute = muteStackCapture();
     try {
       super(
-        provider,
+        dynamicType("OidcClient"),
         name,
         {
           ...args,
@@ -81,6 +81,7 @@ export class OidcClient extends pulumi.dynamic.Resource {
           auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
           adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
           __owner: ownerOf("OidcClient", name),
+          __provider: serializedProvider(provider),
           client_id: args.client_id,
           client_secret: undefined,
           client_secret_expires_at: undefined,
@@ -92,8 +93,6 @@ export class OidcClient extends pulumi.dynamic.Resource {
           ...opts,
           additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registration_access_token", "client_secret"],
         },
-        "keycloak-registration",
-        "OidcClient",
       );
     } catch (error) {
       throw unmute(error);

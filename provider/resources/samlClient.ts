@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
-import { keycloakLocation, muteStackCapture, ownerOf } from "./location";
+import { dynamicType, keycloakLocation, muteStackCapture, ownerOf, serializedProvider } from "./location";
 import provider = require("./shells/samlClient");
 
 export interface SamlClientArgs {
@@ -26,7 +26,7 @@ export interface SamlClientArgs {
  * Service (`saml2-entity-descriptor`), then managed through `default` with its registration access
  * token (a secret output).
  */
-export class SamlClient extends pulumi.dynamic.Resource {
+export class SamlClient extends pulumi.CustomResource {
   declare readonly serverUrl: pulumi.Output<string>;
   declare readonly realm: pulumi.Output<string>;
   /** The entityID of the descriptor. */
@@ -41,7 +41,7 @@ export class SamlClient extends pulumi.dynamic.Resource {
     const unmute = muteStackCapture();
     try {
       super(
-        provider,
+        dynamicType("SamlClient"),
         name,
         {
           serverUrl,
@@ -50,6 +50,7 @@ export class SamlClient extends pulumi.dynamic.Resource {
           auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
           adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
           __owner: ownerOf("SamlClient", name),
+          __provider: serializedProvider(provider),
           clientId: undefined,
           internalId: undefined,
           registrationAccessToken: undefined,
@@ -57,8 +58,6 @@ export class SamlClient extends pulumi.dynamic.Resource {
           observed: undefined,
         },
         { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registrationAccessToken"] },
-        "keycloak-registration",
-        "SamlClient",
       );
     } catch (error) {
       throw unmute(error);

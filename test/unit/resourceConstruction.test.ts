@@ -84,3 +84,40 @@ it("an error thrown inside super() carries the frames of the code that construct
   expect((caught as Error).stack).toMatch(/resourceConstruction\.test\.ts:\d+/);
   expect(Error.stackTraceLimit).toBe(before);
 });
+
+describe("registration as Pulumi's dynamic.Resource would do it", () => {
+  const registered: Array<{ type: string; name: string; inputs: Record<string, unknown> }> = [];
+  beforeAll(() => {
+    pulumi.runtime.setMocks(
+      {
+        newResource: (a) => {
+          registered.push({ type: a.type, name: a.name, inputs: a.inputs });
+          return { id: `${a.name}-id`, state: a.inputs };
+        },
+        call: () => ({}),
+      },
+      "proj",
+      "stack",
+      false,
+    );
+  });
+
+  it.each([
+    ["KeycloakClient", "keycloakClient", (name: string) => new KeycloakClient(name, { ...where, clientId: name })],
+    ["OidcClient", "oidcClient", (name: string) => new OidcClient(name, { ...where, client_name: name })],
+    ["SamlClient", "samlClient", (name: string) => new SamlClient(name, { ...where, entityDescriptor: DESCRIPTOR })],
+  ])("%s: the dynamic type token and the same __provider text as pulumi.dynamic.Resource with the same shell", async (kind, shellName, make) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const shell = require(`../../provider/resources/shells/${shellName}`) as pulumi.dynamic.ResourceProvider;
+    const ours = make(`ours-${shellName}`);
+    const theirs = new (class extends pulumi.dynamic.Resource {})(shell, `theirs-${shellName}`, {}, {}, "keycloak-registration", kind);
+    await Promise.all([ours, theirs].map((r) => (r.urn as unknown as { promise(): Promise<string> }).promise()));
+    const [a, b] = [`ours-${shellName}`, `theirs-${shellName}`].map((n) => registered.find((r) => r.name === n));
+    if (!a || !b) throw new Error("both resources must have been registered");
+    expect(a.type).toBe(`pulumi-nodejs:dynamic/keycloak-registration:${kind}`);
+    expect(a.type).toBe(b.type);
+    expect(typeof a.inputs.__provider).toBe("string");
+    expect((a.inputs.__provider as string).length).toBeGreaterThan(100);
+    expect(a.inputs.__provider).toBe(b.inputs.__provider);
+  });
+});
