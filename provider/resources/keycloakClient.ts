@@ -81,7 +81,7 @@ export class KeycloakClient extends pulumi.CustomResource {
           auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
           adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
           __owner: ownerOf("KeycloakClient", name),
-          __provider: serializedProvider(provider),
+          __provider: serializedProvider("keycloakClient", provider),
           clientId: args.clientId,
           internalId: undefined,
           registrationAccessToken: undefined,

@@ -81,7 +81,7 @@ export class OidcClient extends pulumi.CustomResource {
           auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
           adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
           __owner: ownerOf("OidcClient", name),
-          __provider: serializedProvider(provider),
+          __provider: serializedProvider("oidcClient", provider),
           client_id: args.client_id,
           client_secret: undefined,
           client_secret_expires_at: undefined,

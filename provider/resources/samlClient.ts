@@ -50,7 +50,7 @@ export class SamlClient extends pulumi.CustomResource {
           auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
           adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
           __owner: ownerOf("SamlClient", name),
-          __provider: serializedProvider(provider),
+          __provider: serializedProvider("samlClient", provider),
           clientId: undefined,
           internalId: undefined,
           registrationAccessToken: undefined,
