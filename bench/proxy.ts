@@ -11,6 +11,9 @@ export interface SeenRequest {
   method: string;
   path: string;
   status?: number;
+  /** When the proxy received the request, and when it finished sending the answer (ms since the epoch). */
+  at: number;
+  doneAt?: number;
 }
 
 export interface CountingProxy {
@@ -30,7 +33,8 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
   const sockets = new Set<Socket>();
 
   const server = http.createServer((req, res) => {
-    const seen: SeenRequest = { method: (req.method ?? "GET").toUpperCase(), path: req.url ?? "/" };
+    const seen: SeenRequest = { method: (req.method ?? "GET").toUpperCase(), path: req.url ?? "/", at: Date.now() };
+    res.on("finish", () => (seen.doneAt = Date.now()));
     requests.push(seen);
     const upstreamReq = http.request(
       { host: target.hostname, port: target.port, method: seen.method, path: seen.path, headers: { ...req.headers, host: target.host }, agent },
@@ -89,4 +93,20 @@ export function byKind(requests: readonly SeenRequest[]): Record<string, number>
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
+}
+
+/** When the first request arrived and the last answer went out, relative to `since` (seconds), and the most requests in flight at once. */
+export function requestWindow(requests: readonly SeenRequest[], since: number): { first: number; last: number; maxInFlight: number } | undefined {
+  if (!requests.length) return undefined;
+  const events = requests.flatMap((r) => [
+    { t: r.at, d: 1 },
+    { t: r.doneAt ?? r.at, d: -1 },
+  ]);
+  events.sort((a, b) => a.t - b.t || a.d - b.d);
+  let inFlight = 0;
+  let maxInFlight = 0;
+  for (const e of events) maxInFlight = Math.max(maxInFlight, (inFlight += e.d));
+  const first = Math.min(...requests.map((r) => r.at));
+  const last = Math.max(...requests.map((r) => r.doneAt ?? r.at));
+  return { first: (first - since) / 1000, last: (last - since) / 1000, maxInFlight };
 }

@@ -32,7 +32,11 @@
  *
  * Issue 13: at each N the same steps also run through the provider plugin (npm run plugin:pack, found
  * through the project's `plugins.providers`), and Pulumi's own floor (`up` and `destroy` of N dynamic
- * resources that do no I/O) is measured; `--front-doors dynamic` leaves both out.
+ * resources that do no I/O) is measured; `--front-doors dynamic` leaves both out. Then, for the time
+ * target of issue 13, `--rounds R` rounds (default 5; 0 skips them) at N = 100 of the four contenders
+ * (dynamic provider, plugin, Pulumi floor, raw floor), each round in a rotated order, with the request
+ * window seen at the proxy and the CPU seconds of every process (Keycloak's JVM included); the verdict
+ * is the median of the rounds' ratios (see frontDoorRounds).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -43,9 +47,9 @@ import { ensureKeycloakDist, pickJdk, startKeycloak } from "../test/bed/keycloak
 import { getPulumiEngine, PulumiStack, REPO_ROOT, type CommandOptions, type CommandResult, type ConfigValue } from "../test/bed/pulumiHarness";
 import { createTestRealm, type TestRealm } from "../test/bed/realm";
 import { renderChart } from "./chart";
-import { peaksByRole, sampleTree, type PeaksByRole, type TreeSampler } from "./procPeak";
-import { byKind, startCountingProxy, type CountingProxy } from "./proxy";
-import { render, type Results, type Row, type StateFigures } from "./report";
+import { cpuSecondsOf, peaksByRole, sampleTree, type PeaksByRole, type TreeSampler } from "./procPeak";
+import { byKind, requestWindow, startCountingProxy, type CountingProxy } from "./proxy";
+import { render, type Results, type RoundFigures, type Row, type StateFigures } from "./report";
 import { stateFigures } from "./stateSize";
 import { packPlugin } from "../scripts/plugin-pack";
 
@@ -86,6 +90,9 @@ for (let i = 0; i < count; i++) new pulumi.dynamic.Resource(provider, "c" + i, {
 `;
 
 type FrontDoor = "dynamic" | "plugin";
+
+/** The N of issue 13's time target, where the front-door rounds run. */
+const ROUNDS_N = 100;
 
 function listArg(name: string, fallback: number[]): number[] {
   const i = process.argv.indexOf(`--${name}`);
@@ -169,8 +176,8 @@ function parallelFromLanghostLog(file: string): number | undefined {
 /**
  * Where a command's wall time went, from the test bed's language-host debug log (KCREG_LANGHOST_LOG,
  * scripts/engine/): from the CLI's start to the program's start, the program's run (it ends when every
- * resource it registered is done), and from the program's exit to the CLI's; plus when the dynamic
- * provider's launcher started. Seconds. refresh and destroy run no program: only the provider's start.
+ * resource it registered is done), and from the program's exit to the CLI's. Seconds. When the
+ * provider process started is added from the /proc sampler (its first sight of the process).
  */
 function phasesFromLog(file: string, startedAt: number, endedAt: number): Row["phases"] {
   const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
@@ -181,9 +188,32 @@ function phasesFromLog(file: string, startedAt: number, endedAt: number): Row["p
   };
   const spawned = at(/\] spawn /);
   const exited = at(/\] program exited/);
-  const provider = at(/\[dynprov \d+\] argv=/);
-  if (spawned === undefined || exited === undefined) return provider === undefined ? undefined : { providerStartedAt: provider };
-  return { startup: spawned, program: exited - spawned, wrapUp: (endedAt - startedAt) / 1000 - exited, providerStartedAt: provider };
+  if (spawned === undefined || exited === undefined) return {};
+  return { startup: spawned, program: exited - spawned, wrapUp: (endedAt - startedAt) / 1000 - exited };
+}
+
+/**
+ * CPU seconds (user + system) Keycloak's JVMs have used so far: every process on this machine whose
+ * command line is Keycloak's (`kc.home.dir`), the bench's own or the one KEYCLOAK_URL points at. The
+ * difference over a step is what Keycloak spent serving it (and anything else it served meanwhile).
+ */
+function keycloakCpu(): number {
+  let total = 0;
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("kc.home.dir")) continue;
+      total += cpuSecondsOf(fs.readFileSync(`/proc/${entry}/stat`, "utf8")) ?? 0;
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return total;
+}
+
+/** CPU seconds of the processes of one command, by role. */
+function cpuLine(memory: PeaksByRole): string {
+  return (["engine", "language host", "program", "provider"] as const).map((r) => `${r} ${(memory[r]?.cpuSeconds ?? 0).toFixed(1)}`).join(", ");
 }
 
 type AuthMode = "iat" | "service-account";
@@ -236,6 +266,7 @@ async function pulumiRun(o: PulumiRunOptions): Promise<{ state: StateFigures; pa
       proxy.reset();
       fs.rmSync(langhostLog, { force: true });
       let sampler: TreeSampler | undefined;
+      const keycloakCpuBefore = keycloakCpu();
       const startedAt = Date.now();
       const start = process.hrtime.bigint();
       await command({
@@ -245,13 +276,16 @@ async function pulumiRun(o: PulumiRunOptions): Promise<{ state: StateFigures; pa
         onSpawn: (child) => (sampler = child.pid ? sampleTree(child.pid) : undefined),
       });
       const secs = seconds(start);
+      const keycloakCpuSeconds = keycloakCpu() - keycloakCpuBefore;
       const memory: PeaksByRole = sampler ? peaksByRole(sampler.stop()) : {};
       const phases = phasesFromLog(langhostLog, startedAt, Date.now());
+      const providerSeen = memory.provider?.firstSeenAt;
+      if (phases && providerSeen !== undefined) phases.providerStartedAt = (providerSeen - startedAt) / 1000;
       parallel ??= parallelFromLanghostLog(langhostLog);
       const requests = byKind(proxy.requests);
-      rows.push({ tool, step: name, clients: n, seconds: secs, requests, connections: proxy.connections, memory, phases });
+      rows.push({ tool, step: name, clients: n, seconds: secs, requests, connections: proxy.connections, memory, phases, keycloakCpuSeconds });
       const mem = memory.provider ? `, provider peak RSS ${(memory.provider.peakRssKiB / 1024).toFixed(0)} MiB` : "";
-      log(`N=${n} ${o.frontDoor === "plugin" ? "plugin" : "pulumi"} ${name}: ${secs.toFixed(1)} s, ${proxy.requests.length} requests over ${proxy.connections} connections${mem}`);
+      log(`N=${n} ${o.frontDoor === "plugin" ? "plugin" : "pulumi"} ${name}: ${secs.toFixed(1)} s, ${proxy.requests.length} requests over ${proxy.connections} connections${mem}; CPU s: ${cpuLine(memory)}, Keycloak ${keycloakCpuSeconds.toFixed(1)}`);
     };
     await step("up (create)", (opts) => stack.up(opts));
     await step("preview, no change", (opts) => stack.preview({ ...opts, expectNoChanges: true }));
@@ -287,13 +321,16 @@ async function floorRun(n: number, parallel: number | undefined, env: Record<str
   const args = parallel ? ["--parallel", String(parallel)] : [];
   try {
     for (const [step, command] of [
-      ["up (create)", () => stack.up({ args, env })],
-      ["destroy", () => stack.destroy({ args, env })],
+      ["up (create)", (opts: CommandOptions) => stack.up(opts)],
+      ["destroy", (opts: CommandOptions) => stack.destroy(opts)],
     ] as const) {
+      let sampler: TreeSampler | undefined;
       const start = process.hrtime.bigint();
-      await command();
-      rows.push({ tool: "floor", step, clients: n, seconds: seconds(start), note: "trivial dynamic resources: no I/O, no package" });
-      log(`N=${n} Pulumi floor ${step}: ${rows[rows.length - 1]!.seconds.toFixed(1)} s`);
+      await command({ args, env, onSpawn: (child) => (sampler = child.pid ? sampleTree(child.pid) : undefined) });
+      const secs = seconds(start);
+      const memory: PeaksByRole = sampler ? peaksByRole(sampler.stop()) : {};
+      rows.push({ tool: "floor", step, clients: n, seconds: secs, memory, note: "trivial dynamic resources: no I/O, no package" });
+      log(`N=${n} Pulumi floor ${step}: ${secs.toFixed(1)} s; CPU s: ${cpuLine(memory)}`);
     }
   } finally {
     stack.remove();
@@ -301,12 +338,109 @@ async function floorRun(n: number, parallel: number | undefined, env: Record<str
   }
 }
 
+type Contender = RoundFigures["order"][number];
+
+/**
+ * One `up` and one `destroy` of N clients (or N trivial resources for Pulumi's floor) on a fresh
+ * stack, timed, with the CPU seconds of the engine, program and provider and of Keycloak during `up`.
+ */
+async function upAndDestroy(
+  contender: Exclude<Contender, "raw">,
+  n: number,
+  ctx: { realm: TestRealm; proxy: CountingProxy; parallel?: number; env: Record<string, string>; pluginDir?: string },
+): Promise<{ up: number; destroy: number; cpu: RoundFigures["cpu"][Contender] }> {
+  const program = contender === "floor" ? FLOOR_PROGRAM : contender === "plugin" ? PLUGIN_PROGRAM : PROGRAM;
+  const programDir = makeProgramDir(n, program, contender === "plugin" ? ctx.pluginDir : undefined);
+  const config: Record<string, ConfigValue> = { "bench:count": String(n) };
+  if (contender !== "floor") {
+    Object.assign(config, {
+      "keycloak-registration:serverUrl": ctx.proxy.url,
+      "keycloak-registration:realm": ctx.realm.name,
+      "keycloak-registration:initialAccessToken": { value: await ctx.realm.createInitialAccessToken({ count: n + 5, expiration: 7200 }), secret: true },
+      "bench:description": "v1",
+    });
+  }
+  const stack = await PulumiStack.create({ programDir, stackName: `bench-round-${contender}-${n}`, config });
+  const args = ctx.parallel ? ["--parallel", String(ctx.parallel)] : [];
+  try {
+    ctx.proxy.reset();
+    let sampler: TreeSampler | undefined;
+    const keycloakBefore = keycloakCpu();
+    const startedAt = Date.now();
+    let start = process.hrtime.bigint();
+    await stack.up({ args, env: ctx.env, onSpawn: (child) => (sampler = child.pid ? sampleTree(child.pid) : undefined) });
+    const up = seconds(start);
+    const window = requestWindow(ctx.proxy.requests, startedAt);
+    const keycloak = keycloakCpu() - keycloakBefore;
+    const memory: PeaksByRole = sampler ? peaksByRole(sampler.stop()) : {};
+    const posts = byKind(ctx.proxy.requests)["POST registration"] ?? 0;
+    if (contender !== "floor" && posts !== n) throw new Error(`${contender} up of ${n} clients sent ${posts} registrations, expected ${n}`);
+    start = process.hrtime.bigint();
+    await stack.destroy({ args, env: ctx.env });
+    const destroy = seconds(start);
+    const cpu = { engine: memory.engine?.cpuSeconds ?? 0, program: memory.program?.cpuSeconds ?? 0, provider: memory.provider?.cpuSeconds ?? 0, keycloak };
+    const providerAt = memory.provider?.firstSeenAt === undefined ? undefined : (memory.provider.firstSeenAt - startedAt) / 1000;
+    log(
+      `  ${contender} up ${up.toFixed(2)} s: provider started at ${providerAt?.toFixed(2) ?? "-"} s` +
+        (window ? `, requests from ${window.first.toFixed(2)} s to ${window.last.toFixed(2)} s, at most ${window.maxInFlight} in flight` : "") +
+        `; CPU s: engine ${cpu.engine.toFixed(2)}, program ${cpu.program.toFixed(2)}, provider ${cpu.provider.toFixed(2)}, Keycloak ${keycloak.toFixed(2)}`,
+    );
+    return { up, destroy, cpu };
+  } finally {
+    await stack.destroy({ allowFailure: true });
+    stack.remove();
+    fs.rmSync(programDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The target of issue 13 compares wall times taken minutes apart on a shared 2-core machine, where one
+ * `up` of 100 clients varied by ±30% between runs. So at N = 100 the four contenders (dynamic provider,
+ * plugin, Pulumi's floor, raw floor) run `rounds` times, each round in a rotated order (no contender
+ * always first or always after another), and the verdict is the median over rounds of each round's
+ * ratio: a round's four figures share the machine's load at that moment.
+ */
+async function frontDoorRounds(
+  n: number,
+  rounds: number,
+  ctx: { realm: TestRealm; proxy: CountingProxy; parallel?: number; env: Record<string, string>; pluginDir: string; concurrency: number },
+): Promise<RoundFigures[]> {
+  const contenders: Contender[] = ["dynamic", "plugin", "floor", "raw"];
+  const out: RoundFigures[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
+    const figures: RoundFigures = { round: round + 1, order, load: os.loadavg()[0]!, up: {}, destroy: {}, cpu: {} };
+    for (const contender of order) {
+      if (contender === "raw") {
+        const t = await rawRun(ctx.realm, ctx.proxy, n, ctx.concurrency, false);
+        figures.up.raw = t.create;
+        figures.destroy.raw = t.delete;
+        figures.cpu.raw = { engine: 0, program: 0, provider: 0, keycloak: t.keycloakCpuSeconds };
+      } else {
+        const t = await upAndDestroy(contender, n, ctx);
+        figures.up[contender] = t.up;
+        figures.destroy[contender] = t.destroy;
+        figures.cpu[contender] = t.cpu;
+      }
+    }
+    const u = figures.up;
+    const sum = u.floor! + u.raw!;
+    log(
+      `N=${n} round ${round + 1}/${rounds} (${order.join(", ")}): up dynamic ${u.dynamic!.toFixed(2)} s, plugin ${u.plugin!.toFixed(2)} s, ` +
+        `Pulumi floor ${u.floor!.toFixed(2)} s + raw floor ${u.raw!.toFixed(2)} s = ${sum.toFixed(2)} s; ratios ${(u.dynamic! / sum).toFixed(2)} / ${(u.plugin! / sum).toFixed(2)}`,
+    );
+    out.push(figures);
+  }
+  return out;
+}
+
 /** The raw floor in a process of its own (bench/rawClient.ts), through the same counting proxy. */
-async function rawRun(realm: TestRealm, proxy: CountingProxy, n: number, concurrency: number): Promise<void> {
+async function rawRun(realm: TestRealm, proxy: CountingProxy, n: number, concurrency: number, record = true): Promise<{ create: number; update: number; delete: number; keycloakCpuSeconds: number }> {
   const iat = await realm.createInitialAccessToken({ count: n + 5, expiration: 7200 });
   const url = `${proxy.url}/realms/${encodeURIComponent(realm.name)}/clients-registrations/default`;
   const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
   proxy.reset();
+  const keycloakCpuBefore = keycloakCpu();
   const child = spawn(tsx, [path.join(__dirname, "rawClient.ts")], {
     env: { ...process.env, RAW_URL: url, RAW_TOKEN: iat, RAW_CLIENTS: String(n), RAW_CONCURRENCY: String(concurrency), RAW_PREFIX: `raw-${n}-${concurrency}` },
     stdio: ["ignore", "pipe", "pipe"],
@@ -318,15 +452,18 @@ async function rawRun(realm: TestRealm, proxy: CountingProxy, n: number, concurr
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   if (code !== 0) throw new Error(`raw client (N=${n}, ${concurrency} at a time) failed: ${err.slice(0, 500)}`);
   const t = JSON.parse(out) as { create: number; update: number; delete: number };
+  const keycloakCpuSeconds = keycloakCpu() - keycloakCpuBefore;
   const counted = byKind(proxy.requests);
+  const total = Object.values(counted).reduce((a, b) => a + b, 0);
+  if (total !== 3 * n) throw new Error(`the proxy counted ${total} requests from the raw client, expected ${3 * n}`);
+  if (!record) return { ...t, keycloakCpuSeconds };
   const count = (key: string) => ({ [key]: counted[key] ?? 0 });
   const note = `${proxy.connections} connections in all`;
   rows.push({ tool: "raw", step: "create", clients: n, concurrency, seconds: t.create, requests: count("POST registration") });
   rows.push({ tool: "raw", step: "update all", clients: n, concurrency, seconds: t.update, requests: count("PUT registration") });
   rows.push({ tool: "raw", step: "delete", clients: n, concurrency, seconds: t.delete, requests: count("DELETE registration"), note });
-  const total = Object.values(counted).reduce((a, b) => a + b, 0);
-  if (total !== 3 * n) throw new Error(`the proxy counted ${total} requests from the raw client, expected ${3 * n}`);
-  log(`N=${n} raw (${concurrency} at a time): create ${t.create.toFixed(2)} s, update ${t.update.toFixed(2)} s, delete ${t.delete.toFixed(2)} s`);
+  log(`N=${n} raw (${concurrency} at a time): create ${t.create.toFixed(2)} s, update ${t.update.toFixed(2)} s, delete ${t.delete.toFixed(2)} s; Keycloak CPU s for all three: ${keycloakCpuSeconds.toFixed(1)}`);
+  return { ...t, keycloakCpuSeconds };
 }
 
 /** `kcreg.sh create` for m clients, one command each, one after the other; `full`: update and delete them too. */
@@ -421,6 +558,9 @@ async function main(): Promise<void> {
   const auth = (stringArg("auth") ?? "iat") as AuthMode;
   // --front-doors dynamic skips the plugin and Pulumi's floor (the figures of issue 7 alone).
   const withPlugin = (stringArg("front-doors") ?? "dynamic,plugin").split(",").includes("plugin");
+  // --rounds R: how many rounds of the front-door comparison at N = 100 (0 skips it).
+  const rounds = Number(stringArg("rounds") ?? 5);
+  if (!Number.isInteger(rounds) || rounds < 0) throw new Error("--rounds takes a whole number, e.g. --rounds 5 (0 skips the comparison)");
   if (auth !== "iat" && auth !== "service-account") throw new Error("--auth takes iat or service-account");
   if (!clients.length) throw new Error("--clients needs at least one N > 0");
 
@@ -436,6 +576,7 @@ async function main(): Promise<void> {
   const proxy = await startCountingProxy(server.url);
   const states: StateFigures[] = [];
   const pluginStates: StateFigures[] = [];
+  let roundFigures: RoundFigures[] | undefined;
   const load: Record<string, number> = {};
   let defaultParallel: number | undefined;
   let baseline: Results["moduleBaseline"];
@@ -452,6 +593,11 @@ async function main(): Promise<void> {
       }
       const concurrency = parallel ?? r.parallel ?? os.availableParallelism() * 4;
       await rawRun(realm, proxy, n, concurrency);
+    }
+    if (plugin && rounds > 0) {
+      load[`before the front-door rounds`] = os.loadavg()[0]!;
+      const concurrency = parallel ?? defaultParallel ?? os.availableParallelism() * 4;
+      roundFigures = await frontDoorRounds(ROUNDS_N, rounds, { realm, proxy, parallel, env, pluginDir: plugin.dir, concurrency });
     }
     for (const [i, m] of kcregClients.entries()) {
       load[`before kcreg N=${m}`] = os.loadavg()[0]!;
@@ -488,6 +634,7 @@ async function main(): Promise<void> {
     rows,
     states,
     ...(plugin ? { pluginStates } : {}),
+    ...(roundFigures ? { rounds: roundFigures } : {}),
   };
   fs.mkdirSync(path.join(REPO_ROOT, ".bench"), { recursive: true });
   const file = path.join(REPO_ROOT, ".bench", `${started.toISOString().replace(/[:.]/g, "-")}.json`);
