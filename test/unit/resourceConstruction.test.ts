@@ -10,7 +10,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { KeycloakClient, OidcClient, SamlClient } from "../../provider";
 
 // Pulumi's own leak detector: every debuggable promise still pending, with the stack it captured.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { leakedPromises } = require("@pulumi/pulumi/runtime/debuggable") as {
   leakedPromises(): [Set<Promise<unknown> & { _debugCtx: string; _debugStackTrace: string }>, string];
 };
@@ -107,7 +106,6 @@ describe("registration as Pulumi's dynamic.Resource would do it", () => {
     ["OidcClient", "oidcClient", (name: string) => new OidcClient(name, { ...where, client_name: name })],
     ["SamlClient", "samlClient", (name: string) => new SamlClient(name, { ...where, entityDescriptor: DESCRIPTOR })],
   ])("%s: the dynamic type token and the same __provider text as pulumi.dynamic.Resource with the same shell", async (kind, shellName, make) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const shell = require(`../../provider/resources/shells/${shellName}`) as pulumi.dynamic.ResourceProvider;
     const ours = make(`ours-${shellName}`);
     const theirs = new (class extends pulumi.dynamic.Resource {})(shell, `theirs-${shellName}`, {}, {}, "keycloak-registration", kind);
