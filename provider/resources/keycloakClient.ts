@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
 import { KeycloakClientArgs as SchemaArgs, ProtocolMapper } from "../schema/keycloakClient";
-import { dynamicType, keycloakLocation, muteStackCapture, ownerOf, serializedProvider } from "./location";
+import { commonInputs, dynamicType, keycloakLocation, muteStackCapture } from "./location";
 import provider = require("./shells/keycloakClient");
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
@@ -78,10 +78,7 @@ export class KeycloakClient extends pulumi.CustomResource {
           ...args,
           serverUrl,
           realm,
-          auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
-          adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
-          __owner: ownerOf("KeycloakClient", name),
-          __provider: serializedProvider("keycloakClient", provider),
+          ...commonInputs("KeycloakClient", name, args, provider),
           clientId: args.clientId,
           internalId: undefined,
           registrationAccessToken: undefined,

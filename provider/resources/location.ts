@@ -26,12 +26,33 @@ export function keycloakLocation(
   return { serverUrl, realm };
 }
 
+type Kind = "KeycloakClient" | "OidcClient" | "SamlClient";
+
+/**
+ * The inputs every client passes besides its own fields: the credentials and the adoption token as
+ * secrets, the owner (see {@link ownerOf}) and the serialized provider (see {@link serializedProvider}).
+ */
+export function commonInputs(
+  kind: Kind,
+  name: string,
+  args: { auth?: pulumi.Input<object>; adopt?: pulumi.Input<object> },
+  provider: pulumi.dynamic.ResourceProvider,
+): { auth?: pulumi.Output<object>; adopt?: pulumi.Output<object>; __owner: string; __provider: string | Promise<string> } {
+  const shell = `${kind[0]!.toLowerCase()}${kind.slice(1)}` as "keycloakClient" | "oidcClient" | "samlClient";
+  return {
+    auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
+    adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
+    __owner: ownerOf(kind, name),
+    __provider: serializedProvider(shell, provider),
+  };
+}
+
 /**
  * Who registers a client: "<project>/<stack>/<Kind>/<name>", passed as the hidden `__owner` input. The
  * provider writes a marker derived from it into the client and checks it before taking over a client
  * after "Client Identifier in use" (see provider/dynamic/ownership.ts).
  */
-export function ownerOf(kind: "KeycloakClient" | "OidcClient" | "SamlClient", name: string): string {
+export function ownerOf(kind: Kind, name: string): string {
   return `${pulumi.getProject()}/${pulumi.getStack()}/${kind}/${name}`;
 }
 
@@ -66,7 +87,7 @@ export function muteStackCapture(): (error?: unknown) => unknown {
  * The type token `pulumi.dynamic.Resource` gives a resource of module `keycloak-registration`: the
  * engine hands every `pulumi-nodejs:dynamic/...` resource to Pulumi's dynamic provider.
  */
-export function dynamicType(kind: "KeycloakClient" | "OidcClient" | "SamlClient"): string {
+export function dynamicType(kind: Kind): string {
   return `pulumi-nodejs:dynamic/keycloak-registration:${kind}`;
 }
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
 import { OidcClientArgs as SchemaArgs } from "../schema/oidcClient";
-import { dynamicType, keycloakLocation, muteStackCapture, ownerOf, serializedProvider } from "./location";
+import { commonInputs, dynamicType, keycloakLocation, muteStackCapture } from "./location";
 import provider = require("./shells/oidcClient");
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
@@ -78,10 +78,7 @@ export class OidcClient extends pulumi.CustomResource {
         {
           ...args,
           ...location,
-          auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
-          adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
-          __owner: ownerOf("OidcClient", name),
-          __provider: serializedProvider("oidcClient", provider),
+          ...commonInputs("OidcClient", name, args, provider),
           client_id: args.client_id,
           client_secret: undefined,
           client_secret_expires_at: undefined,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../schema/connection";
-import { dynamicType, keycloakLocation, muteStackCapture, ownerOf, serializedProvider } from "./location";
+import { commonInputs, dynamicType, keycloakLocation, muteStackCapture } from "./location";
 import provider = require("./shells/samlClient");
 
 export interface SamlClientArgs {
@@ -47,10 +47,7 @@ export class SamlClient extends pulumi.CustomResource {
           serverUrl,
           realm,
           entityDescriptor: args.entityDescriptor,
-          auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
-          adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
-          __owner: ownerOf("SamlClient", name),
-          __provider: serializedProvider("samlClient", provider),
+          ...commonInputs("SamlClient", name, args, provider),
           clientId: undefined,
           internalId: undefined,
           registrationAccessToken: undefined,
