@@ -65,7 +65,9 @@ export function ownerOf(kind: Kind, name: string): string {
  * `Error.stackTraceLimit` at 0 and restore it right after: the resource's own source position and
  * stack trace, which Pulumi records into the state, are unchanged (Pulumi lifts the limit for them
  * itself); a leaked-promise report still names the resource and property, without a trace. An error
- * thrown during construction gets the constructor's caller's trace.
+ * thrown during construction (by Pulumi, or by a `transformations` callback, which Pulumi runs inside
+ * the constructor) gets the constructor's caller's trace; an Error such a callback creates and keeps
+ * has none.
  *
  *     const unmute = muteStackCapture();
  *     try { super(...); } catch (e) { throw unmute(e); } finally { unmute(); }
@@ -103,7 +105,7 @@ const serialized = new Map<string, string | Promise<string>>();
  *
  *     exports.handler = () => require("pulumi-keycloak-registration/shells/keycloakClient");
  *
- * 86 bytes, against 290 for what Pulumi's closure serializer writes for the same reference (a
+ * 87 bytes, against 290 for what Pulumi's closure serializer writes for the same reference (a
  * function wrapper around the same `require`); the state holds it twice per client (inputs and
  * outputs). Otherwise (the package loaded by a relative path, say) the provider is serialized by
  * Pulumi's closure serializer exactly as `pulumi.dynamic.Resource` does (`() => provider`, secrets
