@@ -298,7 +298,7 @@ function linearityTable(results: Results): string[] {
 
 function phasesTable(results: Results): string[] {
   const lines = [
-    "| step | N | seconds | CLI start → program start | program run | program exit → CLI exit | provider launcher started at | engine wrote | ÷ checkpoint size |",
+    "| step | N | seconds | CLI start → program start | program run | program exit → CLI exit | provider started at | engine wrote | ÷ checkpoint size |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const { step } of PULUMI_STEPS) {
@@ -545,7 +545,7 @@ export function render(results: Results, chartPath = "bench/time-vs-n.svg"): str
     "",
     "## Where Pulumi's time goes",
     "",
-    "From the test bed's language-host log (timestamps of the program's start and exit, and of the dynamic-provider launcher's start), seconds after the `pulumi` CLI was started. " +
+    "From the test bed's language-host log (timestamps of the program's start and exit) and /proc (when the provider process was first seen, polled every 100 ms), seconds after the `pulumi` CLI was started. " +
       "The program runs until every resource it registered is done, so the deployment itself is inside *program run*. " +
       "*Engine wrote*: the `pulumi` process' `wchar` (/proc/<pid>/io: files, pipes and sockets), mostly the checkpoint, which the file backend rewrites whole after each step; " +
       "*÷ checkpoint size*: that figure over the size of the checkpoint of N clients.",
