@@ -7,6 +7,7 @@
  * Environment: RAW_URL (registration endpoint, through the counting proxy), RAW_TOKEN (initial access
  * token), RAW_CLIENTS, RAW_CONCURRENCY, RAW_PREFIX (clientId prefix).
  */
+import { createHash } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
 import axios from "axios";
@@ -34,10 +35,12 @@ async function main(): Promise<void> {
     return Number(process.hrtime.bigint() - start) / 1e9;
   };
   const auth = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
-  // The same bodies as the provider sends for the benchmark's program: every declared field, each time.
+  // The same bodies as the provider sends for the benchmark's program: every declared field, each
+  // time, and on create the ownership marker attribute (a SHA-256 in hex, provider/dynamic/ownership.ts).
   const body = (i: number, description: string) => ({ clientId: `${prefix}-${i}`, description, redirectUris: [`https://app${i}.example.com/*`], publicClient: i % 2 === 0 });
+  const marker = (i: number) => ({ "pulumi-keycloak-registration.owner": createHash("sha256").update(`bench/raw/KeycloakClient/${prefix}-${i}`).digest("hex") });
   const create = await pool(async (i) => {
-    const res = await client.post(url, body(i, "v1"), auth(iat));
+    const res = await client.post(url, { ...body(i, "v1"), attributes: marker(i) }, auth(iat));
     tokens.set(i, res.data.registrationAccessToken);
   });
   const update = await pool(async (i) => {

@@ -521,7 +521,7 @@ export function render(results: Results, chartPath = "bench/time-vs-n.svg"): str
     "",
     `- **Raw floor**: the same registrations as plain HTTP requests (axios, keep-alive) from a process of its own, ` +
       `**${results.parallel} at a time**: ${results.parallelSource} (\`defaultParallel()\` in pkg/cmd/pulumi/operations/up.go is 4 × GOMAXPROCS). ` +
-      "Same request bodies as the provider sends, through the same proxy." +
+      "Same request bodies as the provider sends (the ownership marker attribute included), through the same proxy." +
       (results.auth ? ` The provider registers with: ${results.auth}.` : "") +
       (results.pulumiEnv ? ` **Every pulumi command ran with ${Object.entries(results.pulumiEnv).map(([k, v]) => `${k}=${v}`).join(", ")}.**` : ""),
     "- **Requests and connections** are counted at a loopback proxy between the client and Keycloak (bench/proxy.ts).",
