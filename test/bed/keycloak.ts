@@ -505,6 +505,11 @@ async function launch(
 
   const port = persistent?.port ?? (await freePort());
   const args = ["start-dev", `--http-port=${port}`, "--http-host=127.0.0.1", ...buildArgs];
+  // H2 drops an in-memory database when its last connection closes, and the pool retires idle
+  // connections: a dev-mem server left idle for a few minutes (a long e2e stretch between two compat
+  // suites) answered every request with 500 "Table ... not found (this database is empty)". Keep the
+  // database for the process' lifetime, and one connection open. Runtime options: the snapshot is unchanged.
+  if (!persistent) args.push("--db-url-properties=;DB_CLOSE_DELAY=-1", "--db-pool-min-size=1");
   // Keycloak >= 25 has a management interface (default port 9000; in 26 it only listens when
   // health or metrics are on, but move it anyway so parallel servers can never clash). 24 and
   // older reject the option.
