@@ -314,41 +314,18 @@ async function pulumiRun(o: PulumiRunOptions): Promise<{ state: StateFigures; pa
   return { state: state!, parallel };
 }
 
-/** Pulumi's own floor: `up` and `destroy` of N dynamic resources that do no I/O. */
-async function floorRun(n: number, parallel: number | undefined, env: Record<string, string>): Promise<void> {
-  const programDir = makeProgramDir(n, FLOOR_PROGRAM);
-  const stack = await PulumiStack.create({ programDir, stackName: `bench-floor-${n}`, config: { "bench:count": String(n) } });
-  const args = parallel ? ["--parallel", String(parallel)] : [];
-  try {
-    for (const [step, command] of [
-      ["up (create)", (opts: CommandOptions) => stack.up(opts)],
-      ["destroy", (opts: CommandOptions) => stack.destroy(opts)],
-    ] as const) {
-      let sampler: TreeSampler | undefined;
-      const start = process.hrtime.bigint();
-      await command({ args, env, onSpawn: (child) => (sampler = child.pid ? sampleTree(child.pid) : undefined) });
-      const secs = seconds(start);
-      const memory: PeaksByRole = sampler ? peaksByRole(sampler.stop()) : {};
-      rows.push({ tool: "floor", step, clients: n, seconds: secs, memory, note: "trivial dynamic resources: no I/O, no package" });
-      log(`N=${n} Pulumi floor ${step}: ${secs.toFixed(1)} s; CPU s: ${cpuLine(memory)}`);
-    }
-  } finally {
-    stack.remove();
-    fs.rmSync(programDir, { recursive: true, force: true });
-  }
-}
-
 type Contender = RoundFigures["order"][number];
 
 /**
- * One `up` and one `destroy` of N clients (or N trivial resources for Pulumi's floor) on a fresh
- * stack, timed, with the CPU seconds of the engine, program and provider and of Keycloak during `up`.
+ * One `up` and one `destroy` of N clients (or N trivial resources for Pulumi's floor: dynamic
+ * resources that do no I/O) on a fresh stack, timed, with the CPU seconds of the engine, program and
+ * provider and of Keycloak during `up`.
  */
 async function upAndDestroy(
   contender: Exclude<Contender, "raw">,
   n: number,
   ctx: { realm: TestRealm; proxy: CountingProxy; parallel?: number; env: Record<string, string>; pluginDir?: string },
-): Promise<{ up: number; destroy: number; cpu: RoundFigures["cpu"][Contender] }> {
+): Promise<{ up: number; destroy: number; cpu: RoundFigures["cpu"][Contender]; memory: PeaksByRole }> {
   const program = contender === "floor" ? FLOOR_PROGRAM : contender === "plugin" ? PLUGIN_PROGRAM : PROGRAM;
   const programDir = makeProgramDir(n, program, contender === "plugin" ? ctx.pluginDir : undefined);
   const config: Record<string, ConfigValue> = { "bench:count": String(n) };
@@ -362,6 +339,7 @@ async function upAndDestroy(
   }
   const stack = await PulumiStack.create({ programDir, stackName: `bench-round-${contender}-${n}`, config });
   const args = ctx.parallel ? ["--parallel", String(ctx.parallel)] : [];
+  let destroyed = false;
   try {
     ctx.proxy.reset();
     let sampler: TreeSampler | undefined;
@@ -378,6 +356,7 @@ async function upAndDestroy(
     start = process.hrtime.bigint();
     await stack.destroy({ args, env: ctx.env });
     const destroy = seconds(start);
+    destroyed = true;
     const cpu = { engine: memory.engine?.cpuSeconds ?? 0, program: memory.program?.cpuSeconds ?? 0, provider: memory.provider?.cpuSeconds ?? 0, keycloak };
     const providerAt = memory.provider?.firstSeenAt === undefined ? undefined : (memory.provider.firstSeenAt - startedAt) / 1000;
     log(
@@ -385,9 +364,9 @@ async function upAndDestroy(
         (window ? `, requests from ${window.first.toFixed(2)} s to ${window.last.toFixed(2)} s, at most ${window.maxInFlight} in flight` : "") +
         `; CPU s: engine ${cpu.engine.toFixed(2)}, program ${cpu.program.toFixed(2)}, provider ${cpu.provider.toFixed(2)}, Keycloak ${keycloak.toFixed(2)}`,
     );
-    return { up, destroy, cpu };
+    return { up, destroy, cpu, memory };
   } finally {
-    await stack.destroy({ allowFailure: true });
+    if (!destroyed) await stack.destroy({ allowFailure: true });
     stack.remove();
     fs.rmSync(programDir, { recursive: true, force: true });
   }
@@ -589,7 +568,10 @@ async function main(): Promise<void> {
       defaultParallel ??= r.parallel;
       if (plugin) {
         pluginStates.push((await pulumiRun({ realm, proxy, n, parallel, measureEmpty: false, auth, env, frontDoor: "plugin", pluginDir: plugin.dir })).state);
-        await floorRun(n, parallel, env);
+        const floor = await upAndDestroy("floor", n, { realm, proxy, parallel, env });
+        const note = "trivial dynamic resources: no I/O, no package";
+        rows.push({ tool: "floor", step: "up (create)", clients: n, seconds: floor.up, memory: floor.memory, note }, { tool: "floor", step: "destroy", clients: n, seconds: floor.destroy, note });
+        log(`N=${n} Pulumi floor: up ${floor.up.toFixed(1)} s, destroy ${floor.destroy.toFixed(1)} s`);
       }
       const concurrency = parallel ?? r.parallel ?? os.availableParallelism() * 4;
       await rawRun(realm, proxy, n, concurrency);
