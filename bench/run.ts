@@ -45,6 +45,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ensureKeycloakDist, pickJdk, startKeycloak } from "../test/bed/keycloak";
 import { getPulumiEngine, PulumiStack, REPO_ROOT, type CommandOptions, type CommandResult, type ConfigValue } from "../test/bed/pulumiHarness";
+import { DEFAULT_NODE_MAJOR, ensureNode, nodeEnvVar } from "../test/bed/node";
 import { createTestRealm, type TestRealm } from "../test/bed/realm";
 import { renderChart } from "./chart";
 import { cpuSecondsOf, peaksByRole, sampleTree, type PeaksByRole, type TreeSampler } from "./procPeak";
@@ -548,6 +549,9 @@ async function main(): Promise<void> {
   const packageDir = installPackageCopy(packageFrom);
   log(`${PACKAGE} copied from ${packageFrom} to ${path.relative(REPO_ROOT, packageDir)} (a real directory, not a link)`);
   const engine = await getPulumiEngine(log);
+  // The product's Node (the programs, the dynamic provider and the plugin run on it), fetched on first use as the test bed does.
+  const productNode = await ensureNode(DEFAULT_NODE_MAJOR, log);
+  process.env[nodeEnvVar(DEFAULT_NODE_MAJOR)] = productNode.node;
   const plugin = withPlugin ? await packPlugin(path.join(TMP, "plugin")) : undefined;
   if (plugin) log(`provider plugin ${plugin.version} packed (npm run plugin:pack) into ${path.relative(REPO_ROOT, plugin.dir)}`);
   const server = await startKeycloak({ log });
