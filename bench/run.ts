@@ -610,7 +610,7 @@ async function main(): Promise<void> {
     keycloak: server.version,
     pulumi: engine.version,
     pulumiSdk,
-    node: process.version,
+    node: `${productNode.version} (programs, the dynamic provider and the plugin; the bench itself on ${process.version.slice(1)})`,
     machine: machine(),
     loadAverage: load,
     package: packageSource(packageFrom),

@@ -27,6 +27,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startKeycloak, type KeycloakServer } from "../test/bed/keycloak";
+import { DEFAULT_NODE_MAJOR, ensureNode } from "../test/bed/node";
 import { ensurePulumiEngine, type PulumiEngine } from "../test/bed/pulumiEngine";
 import { adminClient, type AdminClient } from "../test/bed/realm";
 import { linkPackageInto, REPO_ROOT } from "../test/bed/selfLink";
@@ -84,13 +85,15 @@ class Pulumi {
   constructor(
     readonly engine: PulumiEngine,
     readonly demo: DemoDir,
+    /** The directory of the `node` that runs the program and the dynamic provider. */
+    nodeBinDir: string,
   ) {
     const base: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("PULUMI_")) base[k] = v;
     fs.mkdirSync(demo.backend, { recursive: true });
     this.env = {
       ...base,
-      PATH: [engine.binDir, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
+      PATH: [engine.binDir, nodeBinDir, process.env.PATH ?? ""].join(path.delimiter),
       PULUMI_BACKEND_URL: `file://${demo.backend}`,
       PULUMI_CONFIG_PASSPHRASE: demo.passphrase(),
       PULUMI_HOME: path.join(demo.dir, "home"),
@@ -269,6 +272,9 @@ async function main(): Promise<number> {
   }
 
   const engine = await ensurePulumiEngine({ log });
+  // The program and the dynamic provider run on this Node.js when it is a supported one (22 or newer);
+  // started from an older one, the demo fetches the test bed's Node.js 24 for them, as `npm test` does.
+  const nodeBinDir = Number(process.versions.node.split(".")[0]) >= 22 ? path.dirname(process.execPath) : (await ensureNode(DEFAULT_NODE_MAJOR, log)).binDir;
   if (!destroying) {
     if (process.env.KCREG_DEMO_SKIP_BUILD === "1") log("not building (KCREG_DEMO_SKIP_BUILD=1)");
     else await build();
@@ -288,7 +294,7 @@ async function main(): Promise<number> {
       log(`realm ${DEMO_REALM} is not on ${server.url}: dropping the demo's stale state in ${shown(demo.dir)}`);
       fs.rmSync(demo.dir, { recursive: true, force: true });
     }
-    const pulumi = new Pulumi(engine, demo);
+    const pulumi = new Pulumi(engine, demo, nodeBinDir);
     if (destroying) {
       await destroy(server, pulumi, kc);
       if (ours) {

@@ -28,7 +28,7 @@ async function main(): Promise<number> {
       [
         "",
         `PostgreSQL ${pg.version} is running (data in ${pg.dir}, deleted on stop)`,
-        `  URL:    ${pg.url}`,
+        `  URL:    ${pg.urlWithoutPassword} (the password goes in PGPASSWORD, below)`,
         `  psql:   PGPASSWORD=${pg.password} ${pg.psqlCommand}`,
         "  Pulumi (the password in PGPASSWORD: Pulumi prints the backend URL in `whoami -v` and in connection errors):",
         `          export PGPASSWORD=${pg.password} PULUMI_BACKEND_URL='${pg.urlWithoutPassword}'`,

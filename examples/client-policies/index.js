@@ -31,5 +31,6 @@ const app = new KeycloakClient("fapi-app", {
 
 exports.clientId = app.clientId;
 exports.registrationAccessToken = app.registrationAccessToken; // secret
-// Declared values the realm's policies did not let Keycloak keep: none here.
-exports.serverOverrides = app.serverOverrides;
+// Declared values the realm's policies did not let Keycloak keep: none here, so {} (an undefined
+// output would only draw Pulumi's "Undefined value will not show as a stack output" warning).
+exports.serverOverrides = app.serverOverrides.apply((o) => o ?? {});

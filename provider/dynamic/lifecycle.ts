@@ -349,7 +349,9 @@ export function clientProvider<I extends BaseInputs, S extends object>(
           `${what}: importing needs the recovery account, which issues the client a fresh registration access token. ` +
             `Set ${CONFIG_NAMESPACE}:recoveryClientId and ${CONFIG_NAMESPACE}:recoveryClientSecret (pulumi config set --secret): a service account with the ` +
             `realm-management role manage-clients (${CONFIG_NAMESPACE}:recoveryRealm when it lives in another realm), on the Keycloak of ${CONFIG_NAMESPACE}:serverUrl. ` +
-            "Without it, declare the resource with `adopt: { registrationAccessToken }` instead (kcreg.sh update-token issues one)",
+            "If both are set already and this stack has run `pulumi up` before, run `pulumi up` once, then import again: `pulumi import` " +
+            "configures the stack's existing provider as the last deployment left it, not from configuration set since. " +
+            "Without a recovery account, declare the resource with `adopt: { registrationAccessToken }` instead (kcreg.sh update-token issues one)",
         );
       }
       try {

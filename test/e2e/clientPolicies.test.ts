@@ -489,10 +489,11 @@ describe("client policies (executors applied by initial and by registration acce
       });
       const up = record("example up", await example.up());
       expect(up.stdout).not.toContain("the server did not keep");
+      expect(`${up.stdout}${up.stderr}`).not.toContain("Undefined value");
       const out = (await example.outputs({ showSecrets: true })) as { clientId: string; registrationAccessToken: string; serverOverrides?: unknown };
       secrets.add("example registration access token", out.registrationAccessToken);
       expect(out.clientId).toBe("fapi-app");
-      expect(out.serverOverrides).toBeUndefined();
+      expect(out.serverOverrides).toEqual({});
       const live = await fapi.getClient("fapi-app");
       expect(live).toMatchObject({ clientAuthenticatorType: "client-jwt", publicClient: false, redirectUris: ["https://app.example.com/callback"] });
       expect(live?.attributes).toMatchObject({

@@ -70,6 +70,35 @@ describe("pulumi import of clients registered out of band", () => {
     expect(fx.leaks()).toEqual([]);
   });
 
+  test("recovery keys set on a stack after its first up: the import says to run `pulumi up` once; after that up it imports", async () => {
+    // Pulumi's importer reuses a default provider already in the state, configured as the last deployment left it.
+    const oob = await registerOutOfBand("default", { clientId: `late-${suffix}`, redirectUris: ["https://late.example.com/*"] });
+    const late = await fx.newStack(fx.connection({ "keycloak-registration:initialAccessToken": { value: fx.initialAccessToken!, secret: true } }));
+    await installPlugin(late, plugin);
+    fx.declare({ first: { type: "KeycloakClient", args: { clientId: `first-${suffix}`, publicClient: true } } });
+    record("up with the initial access token only", await late.up());
+    await late.setConfig("keycloak-registration:recoveryClientId", fx.recovery!.clientId);
+    await late.setConfig("keycloak-registration:recoveryClientSecret", fx.recovery!.clientSecret, { secret: true });
+
+    const early = record("import before an up", await late.run(importArgs(late, "KeycloakClient", "late", `late-${suffix}`), { allowFailure: true }));
+    expect(early.code).not.toBe(0);
+    expect(early.stdout + early.stderr).toContain("If both are set already and this stack has run `pulumi up` before, run `pulumi up` once, then import again");
+    expect(await statusWithToken(`late-${suffix}`, oob.registrationAccessToken!)).toBe(200);
+
+    record("up (the provider takes the recovery keys)", await late.up());
+    record("import after the up", await late.run(importArgs(late, "KeycloakClient", "late", `late-${suffix}`)));
+    expect(await statusWithToken(`late-${suffix}`, oob.registrationAccessToken!)).toBe(401);
+    const held = (await late.exportState({ showSecrets: true })).json.deployment.resources as Array<{ type: string; id: string; outputs: Record<string, unknown> }>;
+    const imported = held.filter((r) => r.type === "keycloak-registration:index:KeycloakClient").map((r) => r.id).sort();
+    expect(imported).toEqual([`first-${suffix}`, `late-${suffix}`]);
+    for (const r of held) fx.secrets.add(`${r.type} ${r.id} token`, plain(r.outputs?.registrationAccessToken));
+
+    record("unprotect the imported client", await late.run(["state", "unprotect", "--all", "--yes", "--stack", late.stackName]));
+    record("destroy", await late.destroy());
+    expect([await fx.realm.getClient(`first-${suffix}`), await fx.realm.getClient(`late-${suffix}`)]).toEqual([undefined, undefined]);
+    expect(fx.leaks()).toEqual([]);
+  });
+
   test("import a KeycloakClient and an OidcClient with the recovery account, then update and destroy them from a program", async () => {
     const kc = await registerOutOfBand("default", { clientId, serviceAccountsEnabled: true, standardFlowEnabled: false, description: "registered by hand" });
     const oidc = await registerOutOfBand("openid-connect", { client_name: `oob oidc ${suffix}`, redirect_uris: ["https://oob.example.com/cb"] });
