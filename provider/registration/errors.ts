@@ -45,6 +45,9 @@ export class RegistrationError extends Error {
   }
 }
 
+// Pulumi's dynamic-provider host logs these without a stack trace (provider/dynamic/hostErrors.ts).
+Object.defineProperty(RegistrationError.prototype, Symbol.for("pulumi-keycloak-registration.deliberateError"), { value: true });
+
 export class InitialAccessTokenExhausted extends RegistrationError {}
 export class InitialAccessTokenRejected extends RegistrationError {}
 export class RegistrationAccessTokenRejected extends RegistrationError {}
