@@ -483,7 +483,8 @@ function errorFromResponse(req: RegistrationRequest, answer: Answer, route: Rout
       ctx,
       `the server answered HTTP ${status}${said}${via(route)}`,
       ctx.operation === "create"
-        ? "This is a server-side failure; check Keycloak's log and run again. Keycloak may have registered the client before failing: if the next run says \"Client Identifier in use\", the recovery account takes it over (it carries this resource's ownership marker), or adopt it (see the README, Import)"
+        ? "This is a server-side failure; check Keycloak's log and run again. Keycloak may have registered the client before failing: if the next run says \"Client Identifier in use\", the recovery account takes it over (it carries this resource's ownership marker), or adopt it (see the README, Import). " +
+          "A Keycloak in development mode (start-dev, H2 database) answers 500 \"Database operation failed\" when parallel registrations wait more than 2 s for a database lock: run `pulumi up --parallel 1` there, or start it with --db-url-properties=;LOCK_TIMEOUT=60000"
         : "This is a server-side failure; check Keycloak's log and run again. Nothing was changed in the stack",
       details,
     );

@@ -509,7 +509,15 @@ async function launch(
   // connections: a dev-mem server left idle for a few minutes (a long e2e stretch between two compat
   // suites) answered every request with 500 "Table ... not found (this database is empty)". Keep the
   // database for the process' lifetime, and one connection open. Runtime options: the snapshot is unchanged.
-  if (!persistent) args.push("--db-url-properties=;DB_CLOSE_DELAY=-1", "--db-pool-min-size=1");
+  //
+  // H2 also gives up on a row lock after 2 s: concurrent registrations with one initial access token
+  // wait for the lock on its row while another registration's transaction holds it, and a slow one
+  // (a service-account client, which creates a user) held it longer, so some answered 500 "Database
+  // operation failed" (MVStoreException "... is locked by tx 3 and can not be updated by tx 4 within
+  // allocated time interval 2000 ms"). A production database waits; so does the bed's H2 now.
+  const lockTimeout = "LOCK_TIMEOUT=60000";
+  args.push(persistent ? `--db-url-properties=;${lockTimeout}` : `--db-url-properties=;DB_CLOSE_DELAY=-1;${lockTimeout}`);
+  if (!persistent) args.push("--db-pool-min-size=1");
   // Keycloak >= 25 has a management interface (default port 9000; in 26 it only listens when
   // health or metrics are on, but move it anyway so parallel servers can never clash). 24 and
   // older reject the option.
