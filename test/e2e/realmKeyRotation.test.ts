@@ -62,9 +62,9 @@ describe("a realm key rotation", () => {
 
   test("rotate the key, refresh, remove the old key: the next update works with the stored tokens and no recovery; the pre-refresh tokens are dead", async () => {
     declare("v0");
-    // One create at a time: Keycloak 26.7.3 answers some creates 500 when creates through different
-    // registration providers (default, openid-connect, saml2) use one initial access token at once
-    // (measured: 3 of 45 in 15 rounds of 3 parallel POSTs). Not what this test is about.
+    // One create at a time: on a dev-mode Keycloak, parallel creates with one initial access token can
+    // outwait H2's row-lock timeout and be answered 500 (measured: 3 of 45 in 15 rounds of 3 parallel
+    // POSTs, before the test bed raised LOCK_TIMEOUT; see test/bed/keycloak.ts). Not what this test is about.
     record("up", await fx.stack.up({ args: ["--parallel", "1"] }));
     const before = await storedTokens();
     expect(Object.keys(before).sort()).toEqual(["sp", "spa", "web"]);
