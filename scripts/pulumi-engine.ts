@@ -6,12 +6,14 @@
 //                                             # also the language hosts of those languages, on the same PATH line
 //
 // The first run builds the Pulumi CLI from Go sources (minutes); later runs reuse the cache. The
-// Node.js host comes with the engine. A standard Pulumi installation ships Pulumi's own hosts for
+// Node.js host comes with the engine, with Pulumi's Node.js program generator beside it (for the code
+// `pulumi import` prints). A standard Pulumi installation ships Pulumi's own hosts for
 // YAML, Python and Go; this machine has none, so `--languages` builds the test bed's: Pulumi YAML's
 // host from its Go module, and hosts of the bed's own for Python (with the `pulumi` SDK from PyPI)
 // and Go (which builds programs with `go build`, as Pulumi's does).
 import { ensureGoBed } from "../test/bed/goHost";
 import { DEFAULT_NODE_MAJOR, ensureNode, nodeEnvVar } from "../test/bed/node";
+import { ensureProgramGenerator } from "../test/bed/programCodegen";
 import { ensurePulumiEngine } from "../test/bed/pulumiEngine";
 import { ensurePythonBed } from "../test/bed/pythonHost";
 import { ensureYamlHost } from "../test/bed/yamlHost";
@@ -36,6 +38,8 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const started = Date.now();
   const engine = await ensurePulumiEngine({ log });
+  // What the bed's Node.js host runs for GenerateProgram (the declaration `pulumi import` prints).
+  await ensureProgramGenerator(engine.binDir, log);
   const seconds = Math.round((Date.now() - started) / 100) / 10;
   const hosts: Partial<Record<Language, string>> = {};
   for (const language of languages) {

@@ -18,9 +18,12 @@
 // @pulumi/pulumi/cmd/run to register ts-node itself (the program's typescript and ts-node, else the
 // SDK's vendored ones), with `tsconfig` as PULUMI_NODEJS_TSCONFIG_PATH.
 //
-// Not implemented (the engine does not need them for up/preview/refresh/destroy):
-// RunPlugin, Template, GenerateProgram, GenerateProject, GeneratePackage, Pack, Link. grpc-js answers
-// UNIMPLEMENTED for those.
+// GenerateProgram (what `pulumi import` asks for: PCL in, the TypeScript declaration out) runs Pulumi's
+// own Node.js program generator, pkg/v3/codegen/nodejs, through `kcreg-gen-program` beside this file
+// (scripts/progen; linked here by test/bed/programCodegen.ts, which `npm run engine` calls).
+//
+// Not implemented (the engine does not need them for up/preview/refresh/destroy/import):
+// RunPlugin, Template, GenerateProject, GeneratePackage, Pack, Link. grpc-js answers UNIMPLEMENTED for those.
 //
 // Debugging: set KCREG_LANGHOST_LOG=<file> to append one line per RPC and per spawned program.
 "use strict";
@@ -98,6 +101,7 @@ function loadRpc() {
     lang: require(path.join(pulumiPkg, "proto", "language_pb.js")),
     plugin: require(path.join(pulumiPkg, "proto", "plugin_pb.js")),
     empty: require(resolveFrom("google-protobuf/google/protobuf/empty_pb.js", [pulumiPkg])),
+    hcl: require(path.join(pulumiPkg, "proto", "codegen", "hcl_pb.js")),
   };
 }
 
@@ -111,7 +115,7 @@ try {
   );
   process.exit(1);
 }
-const { grpc, services, lang, plugin, empty } = rpc;
+const { grpc, services, lang, plugin, empty, hcl } = rpc;
 // Reported by GetPluginInfo: the version of the SDK whose runner we start.
 const HOST_VERSION = JSON.parse(fs.readFileSync(path.join(rpc.pulumiPkg, "package.json"), "utf8")).version;
 
@@ -319,6 +323,41 @@ const impl = {
     const res = new lang.RunResponse();
     res.setError(result.error || "");
     res.setBail(Boolean(result.bail));
+    return res;
+  }),
+
+  generateProgram: unary("GenerateProgram", async (req) => {
+    const generator = path.join(__dirname, "kcreg-gen-program");
+    if (!fs.existsSync(generator)) {
+      throw grpcError(
+        grpc.status.UNIMPLEMENTED,
+        "the test bed's Node.js language host generates code with Pulumi's Node.js program generator, which is not built beside it: " +
+          "run `npm run engine` in a pulumi-keycloak-registration checkout (it builds it), or pass --generate-code=false",
+      );
+    }
+    const source = {};
+    for (const [name, text] of req.getSourceMap().toArray()) source[name] = text;
+    const args = [req.getLoaderTarget(), ...(req.getStrict() ? ["strict"] : [])];
+    const out = await new Promise((resolve, reject) => {
+      const child = childProcess.spawn(generator, args, { stdio: ["pipe", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c) => (stdout += c));
+      child.stderr.on("data", (c) => (stderr += c));
+      child.on("error", reject);
+      child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`kcreg-gen-program exited ${code}: ${stderr.trim()}`))));
+      child.stdin.end(JSON.stringify(source));
+    });
+    const result = JSON.parse(out);
+    const res = new lang.GenerateProgramResponse();
+    for (const [name, base64] of Object.entries(result.files || {})) res.getSourceMap().set(name, Buffer.from(base64, "base64"));
+    for (const d of result.diagnostics || []) {
+      const diagnostic = new hcl.Diagnostic();
+      diagnostic.setSeverity(d.severity === "error" ? hcl.DiagnosticSeverity.DIAG_ERROR : hcl.DiagnosticSeverity.DIAG_WARNING);
+      diagnostic.setSummary(d.summary || "");
+      diagnostic.setDetail(d.detail || "");
+      res.addDiagnostics(diagnostic);
+    }
     return res;
   }),
 

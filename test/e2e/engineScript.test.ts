@@ -18,7 +18,7 @@ const isExecutable = (file: string) => {
 
 jest.setTimeout(25 * 60_000);
 
-describe("npm run engine -- --languages", () => {
+describe("npm run engine (-- --languages)", () => {
   test("puts pulumi and the YAML, Python and Go hosts on one PATH line", () => {
     const text = script(["--languages", "yaml,python,go"]);
     expect(text.status).toBe(0);
@@ -27,6 +27,8 @@ describe("npm run engine -- --languages", () => {
     const out = JSON.parse(json.stdout) as { binDir: string; languages: Record<string, string> };
     expect(Object.keys(out.languages).sort()).toEqual(["go", "python", "yaml"]);
     expect(isExecutable(path.join(out.binDir, "pulumi"))).toBe(true);
+    // Beside the bed's Node.js host: Pulumi's Node.js program generator, for the code `pulumi import` prints.
+    expect(isExecutable(path.join(out.binDir, "kcreg-gen-program"))).toBe(true);
     for (const [language, dir] of Object.entries(out.languages)) expect([language, isExecutable(path.join(dir, `pulumi-language-${language}`))]).toEqual([language, true]);
     const line = text.stdout.split("\n").find((l) => l.startsWith("Use it with: export PATH="));
     expect(line).toBe(`Use it with: export PATH="${[out.binDir, out.languages.yaml, out.languages.python, out.languages.go].join(":")}:$PATH"`);
