@@ -28,7 +28,11 @@ type Methods = Required<pulumi.dynamic.ResourceProvider>;
 /** The same provider, each method's failure (thrown or rejected) passed through {@link forPulumiHost}. */
 export function withHostErrors(provider: Methods): Methods {
   const wrapped: Record<string, unknown> = {};
-  for (const [method, fn] of Object.entries(provider) as Array<[string, (...args: unknown[]) => Promise<unknown>]>) {
+  for (const [method, fn] of Object.entries(provider) as Array<[string, unknown]>) {
+    if (typeof fn !== "function") {
+      wrapped[method] = fn;
+      continue;
+    }
     wrapped[method] = async (...args: unknown[]) => {
       try {
         return await fn.apply(provider, args);
