@@ -13,7 +13,9 @@
  *   cache, which saves the ~25 s re-augmentation on every later start.
  * - `persistent` (the demo's Keycloak): an instance directory kept between runs, with Keycloak's
  *   file database (`--db=dev-file`, H2 under `<dir>/home/data/h2/`) and a stable port recorded in
- *   the directory, so the next start serves the same data at the same URL. See {@link PersistentOptions}.
+ *   the directory, so the next start serves the same data at the same URL; the port is claimed in the
+ *   cache (`persistent-ports/`), so that no other directory's new server takes it while this one is
+ *   stopped. See {@link PersistentOptions}.
  *
  * The server runs in its own process group and is stopped by `stop()`, by the parent's exit or
  * SIGINT/SIGTERM/SIGHUP, and, if the parent is SIGKILLed, by a tiny detached watchdog process that
@@ -124,7 +126,7 @@ export interface PersistentOptions {
   dir: string;
   /**
    * HTTP port. Default: the port recorded by the previous start, else the first free one from
-   * {@link PERSISTENT_DEFAULT_PORT}. A recorded or given port that is taken is an error, not a reason
+   * {@link PERSISTENT_DEFAULT_PORT} that no other persistent server has claimed (see `claimNewPort`). A recorded or given port that is taken is an error, not a reason
    * to move: clients registered there know the server by its URL.
    */
   port?: number;
@@ -204,7 +206,7 @@ async function useExternal(url: string, log: (l: string) => void, variable: stri
 // Persistent server
 // ---------------------------------------------------------------------------------------------
 
-interface PersistentRecord {
+export interface PersistentRecord {
   version: string;
   port: number;
   /** While running: the process group leader (kc.sh) and its start time, to tell it from a reused PID. */
@@ -226,7 +228,7 @@ function readRecord(dir: string): PersistentRecord | undefined {
   return undefined;
 }
 
-function writeRecord(dir: string, record: PersistentRecord): void {
+export function writeRecord(dir: string, record: PersistentRecord): void {
   const tmp = `${recordFile(dir)}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
   fs.renameSync(tmp, recordFile(dir));
@@ -252,8 +254,15 @@ async function startPersistent(version: string, p: PersistentOptions, log: (l: s
     // (a half-made schema, Liquibase's lock) is worth nothing, and would only stall the next start.
     if (!record) fs.rmSync(path.join(dir, "home", "data"), { recursive: true, force: true });
     const fixed = p.port ?? record?.port;
+    const otherHolder = fixed !== undefined ? await claimRecordedPort(dir, fixed, log) : undefined;
+    if (otherHolder !== undefined) {
+      throw new Error(
+        `port ${fixed} of the Keycloak in ${dir} is claimed by the persistent Keycloak in ${otherHolder}; ` +
+          `stop and delete one of them, or give this one another port`,
+      );
+    }
     for (let attempt = 1; ; attempt++) {
-      const port = fixed ?? (await firstFreePort(PERSISTENT_DEFAULT_PORT, 100));
+      const port = fixed ?? (await claimNewPort(dir, log));
       if (fixed !== undefined && !(await portFree(fixed))) {
         throw new Error(
           `port ${fixed} of the Keycloak in ${dir} is in use by another program; free it (the server's clients know it by ` +
@@ -736,9 +745,74 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function firstFreePort(from: number, count: number): Promise<number> {
-  for (let port = from; port < from + count; port++) if (await portFree(port)) return port;
-  throw new Error(`no free port in ${from}-${from + count - 1} on 127.0.0.1`);
+/**
+ * A port for a new persistent server (one without a record yet): the first from
+ * {@link PERSISTENT_DEFAULT_PORT} that is free now and that no other persistent server has claimed.
+ * A persistent server keeps its port while stopped (its clients know it by its URL), so a port free
+ * now may still belong to another directory's server: each start claims its port in
+ * `cacheDir("persistent-ports")/<port>.json`, naming its directory. A claim stands while that
+ * directory's record names the port, or, before its first start has written a record, for
+ * {@link CLAIM_PENDING_MS}; a claim whose directory was deleted or moved to another port is taken over.
+ */
+export async function claimNewPort(dir: string, log: (l: string) => void, from = PERSISTENT_DEFAULT_PORT): Promise<number> {
+  const claims = cacheDir("persistent-ports");
+  fs.mkdirSync(claims, { recursive: true });
+  return withLock(path.join(claims, ".lock"), log, async () => {
+    for (let port = from; port < from + 100; port++) {
+      const claimFile = path.join(claims, `${port}.json`);
+      const holder = claimHolder(claimFile, port);
+      if (holder !== undefined && holder !== dir) continue;
+      if (!(await portFree(port))) continue;
+      writeClaim(claimFile, dir);
+      return port;
+    }
+    throw new Error(
+      `no free port in ${from}-${from + 99} on 127.0.0.1 that another persistent Keycloak ` +
+        `has not claimed (claims in ${claims}); delete the directories of servers you no longer need`,
+    );
+  });
+}
+
+function writeClaim(claimFile: string, dir: string): void {
+  const tmp = `${claimFile}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, `${JSON.stringify({ dir })}\n`);
+  fs.renameSync(tmp, claimFile);
+}
+
+/**
+ * Claims the recorded port of an existing server (made before claims existed, or whose claim was
+ * cleaned away with the cache), unless another directory holds it; then the start fails at the port
+ * check as before, and the message says who holds it.
+ */
+export async function claimRecordedPort(dir: string, port: number, log: (l: string) => void): Promise<string | undefined> {
+  const claims = cacheDir("persistent-ports");
+  fs.mkdirSync(claims, { recursive: true });
+  return withLock(path.join(claims, ".lock"), log, async () => {
+    const claimFile = path.join(claims, `${port}.json`);
+    const holder = claimHolder(claimFile, port);
+    if (holder !== undefined && holder !== dir) return holder;
+    if (holder === undefined) writeClaim(claimFile, dir);
+    return undefined;
+  });
+}
+
+/** How long a claim whose directory has no record yet stands (a first start, schema creation included). */
+const CLAIM_PENDING_MS = 15 * 60_000;
+
+/** The directory that holds a claim on `port`, or undefined when nobody does (no claim, or a stale one). */
+function claimHolder(claimFile: string, port: number): string | undefined {
+  let claim: { dir?: unknown };
+  let mtimeMs: number;
+  try {
+    claim = JSON.parse(fs.readFileSync(claimFile, "utf8")) as { dir?: unknown };
+    mtimeMs = fs.statSync(claimFile).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  if (typeof claim.dir !== "string" || !fs.existsSync(claim.dir)) return undefined;
+  const record = readRecord(claim.dir);
+  if (record) return record.port === port ? claim.dir : undefined;
+  return Date.now() - mtimeMs < CLAIM_PENDING_MS ? claim.dir : undefined;
 }
 
 async function probe(url: string): Promise<number | string> {
