@@ -32,7 +32,8 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ code: number |
     child.stdout.on("data", (c: Buffer) => (output += c.toString("utf8")));
     child.stderr.on("data", (c: Buffer) => (output += c.toString("utf8")));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, output }));
+    // Go's progress lines on a cold module cache (a fresh machine) are neither warnings nor errors.
+    child.on("close", (code) => resolve({ code, output: output.replace(/^go: downloading \S+ \S+\n/gm, "") }));
   });
 }
 
