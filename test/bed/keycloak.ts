@@ -126,8 +126,9 @@ export interface PersistentOptions {
   dir: string;
   /**
    * HTTP port. Default: the port recorded by the previous start, else the first free one from
-   * {@link PERSISTENT_DEFAULT_PORT} that no other persistent server has claimed (see `claimNewPort`). A recorded or given port that is taken is an error, not a reason
-   * to move: clients registered there know the server by its URL.
+   * {@link PERSISTENT_DEFAULT_PORT} that no other persistent server has claimed (see `claimNewPort`).
+   * A recorded or given port that is taken, or claimed by another directory's server, is an error,
+   * not a reason to move: clients registered there know the server by its URL.
    */
   port?: number;
 }
@@ -780,9 +781,9 @@ function writeClaim(claimFile: string, dir: string): void {
 }
 
 /**
- * Claims the recorded port of an existing server (made before claims existed, or whose claim was
- * cleaned away with the cache), unless another directory holds it; then the start fails at the port
- * check as before, and the message says who holds it.
+ * Claims the recorded (or given) port of a server (one made before claims existed, or whose claim was
+ * cleaned away with the cache). Returns the directory of another server that holds the claim, in
+ * which case the caller refuses to start and names it; undefined when the port is this directory's.
  */
 export async function claimRecordedPort(dir: string, port: number, log: (l: string) => void): Promise<string | undefined> {
   const claims = cacheDir("persistent-ports");
