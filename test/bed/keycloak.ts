@@ -230,9 +230,14 @@ function readRecord(dir: string): PersistentRecord | undefined {
 }
 
 export function writeRecord(dir: string, record: PersistentRecord): void {
-  const tmp = `${recordFile(dir)}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
-  fs.renameSync(tmp, recordFile(dir));
+  writeJsonAtomically(recordFile(dir), record);
+}
+
+/** Readers see the old file or the new one, never a part. */
+function writeJsonAtomically(file: string, value: unknown): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  fs.renameSync(tmp, file);
 }
 
 async function startPersistent(version: string, p: PersistentOptions, log: (l: string) => void, https?: HttpsOptions): Promise<KeycloakServer> {
@@ -756,15 +761,13 @@ function portFree(port: number): Promise<boolean> {
  * {@link CLAIM_PENDING_MS}; a claim whose directory was deleted or moved to another port is taken over.
  */
 export async function claimNewPort(dir: string, log: (l: string) => void, from = PERSISTENT_DEFAULT_PORT): Promise<number> {
-  const claims = cacheDir("persistent-ports");
-  fs.mkdirSync(claims, { recursive: true });
-  return withLock(path.join(claims, ".lock"), log, async () => {
+  return withClaims(log, async (claims) => {
     for (let port = from; port < from + 100; port++) {
       const claimFile = path.join(claims, `${port}.json`);
       const holder = claimHolder(claimFile, port);
       if (holder !== undefined && holder !== dir) continue;
       if (!(await portFree(port))) continue;
-      writeClaim(claimFile, dir);
+      writeJsonAtomically(claimFile, { dir });
       return port;
     }
     throw new Error(
@@ -774,10 +777,11 @@ export async function claimNewPort(dir: string, log: (l: string) => void, from =
   });
 }
 
-function writeClaim(claimFile: string, dir: string): void {
-  const tmp = `${claimFile}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${JSON.stringify({ dir })}\n`);
-  fs.renameSync(tmp, claimFile);
+/** Runs `fn` on the claims directory, under its lock (one process reads and writes claims at a time). */
+async function withClaims<T>(log: (l: string) => void, fn: (claims: string) => Promise<T>): Promise<T> {
+  const claims = cacheDir("persistent-ports");
+  fs.mkdirSync(claims, { recursive: true });
+  return withLock(path.join(claims, ".lock"), log, () => fn(claims));
 }
 
 /**
@@ -786,13 +790,11 @@ function writeClaim(claimFile: string, dir: string): void {
  * which case the caller refuses to start and names it; undefined when the port is this directory's.
  */
 export async function claimRecordedPort(dir: string, port: number, log: (l: string) => void): Promise<string | undefined> {
-  const claims = cacheDir("persistent-ports");
-  fs.mkdirSync(claims, { recursive: true });
-  return withLock(path.join(claims, ".lock"), log, async () => {
+  return withClaims(log, async (claims) => {
     const claimFile = path.join(claims, `${port}.json`);
     const holder = claimHolder(claimFile, port);
     if (holder !== undefined && holder !== dir) return holder;
-    if (holder === undefined) writeClaim(claimFile, dir);
+    if (holder === undefined) writeJsonAtomically(claimFile, { dir });
     return undefined;
   });
 }
