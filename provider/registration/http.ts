@@ -3,8 +3,8 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type * as net from "node:net";
 import * as tls from "node:tls";
-import axios, { AxiosError, AxiosInstance } from "axios";
-import { HttpsProxyAgent } from "https-proxy-agent";
+import type { AxiosError, AxiosInstance, AxiosStatic } from "axios";
+import type { HttpsProxyAgent } from "https-proxy-agent";
 import {
   AmbiguousResponse,
   ClientIdInUse,
@@ -107,22 +107,40 @@ interface Route {
 type ConnectOptions = Parameters<HttpsProxyAgent<string>["connect"]>[1];
 
 /**
+ * axios (with what it loads: Node's fetch implementation, web streams, zlib) and https-proxy-agent
+ * are loaded at the first request, not with the provider: a `preview` or `up` with nothing to send
+ * (check and diff only) never pays for them.
+ */
+let axiosModule: AxiosStatic | undefined;
+function axiosLib(): AxiosStatic {
+  return (axiosModule ??= require("axios") as AxiosStatic);
+}
+
+let tunnellingAgentClass: (new (proxyUrl: URL, agentOptions: http.AgentOptions, tlsOptions: { ca?: string[] }) => http.Agent) | undefined;
+
+/**
  * A CONNECT tunnel whose TLS session with the server trusts what a direct connection would.
  * HttpsProxyAgent drops the agent's own options when it opens the server's TLS session, so they are
  * handed to each connection here.
  */
-class TunnellingAgent extends HttpsProxyAgent<string> {
-  constructor(
-    proxyUrl: URL,
-    agentOptions: http.AgentOptions,
-    private readonly tlsOptions: { ca?: string[] },
-  ) {
-    super(proxyUrl, { ...agentOptions, ...tlsOptions });
-  }
+function tunnellingAgent(proxyUrl: URL, agentOptions: http.AgentOptions, tlsOptions: { ca?: string[] }): http.Agent {
+  if (!tunnellingAgentClass) {
+    const { HttpsProxyAgent: Base } = require("https-proxy-agent") as typeof import("https-proxy-agent");
+    tunnellingAgentClass = class TunnellingAgent extends Base<string> {
+      constructor(
+        proxyUrl: URL,
+        agentOptions: http.AgentOptions,
+        private readonly tlsOptions: { ca?: string[] },
+      ) {
+        super(proxyUrl, { ...agentOptions, ...tlsOptions });
+      }
 
-  override connect(req: http.ClientRequest, opts: ConnectOptions): Promise<net.Socket> {
-    return super.connect(req, { ...opts, ...this.tlsOptions } as ConnectOptions);
+      override connect(req: http.ClientRequest, opts: ConnectOptions): Promise<net.Socket> {
+        return super.connect(req, { ...opts, ...this.tlsOptions } as ConnectOptions);
+      }
+    };
   }
+  return new tunnellingAgentClass(proxyUrl, agentOptions, tlsOptions);
 }
 
 const clients = new Map<string, AxiosInstance>();
@@ -135,10 +153,10 @@ function transport(opts: TransportOptions, route: Route): AxiosInstance {
     const tlsOptions = opts.caCertificate ? { ca: trustedCertificates(opts.caCertificate) } : {};
     // Keep-alive: hundreds of clients in one `pulumi up` share a few connections.
     const agentOptions = { keepAlive: true, maxSockets: 16 };
-    client = axios.create({
+    client = axiosLib().create({
       httpAgent: new http.Agent(agentOptions),
       // Through a proxy: a CONNECT tunnel, TLS from this process to the server, verified as without one.
-      httpsAgent: route.proxy ? new TunnellingAgent(route.proxy.proxyUrl, agentOptions, tlsOptions) : new https.Agent({ ...agentOptions, ...tlsOptions }),
+      httpsAgent: route.proxy ? tunnellingAgent(route.proxy.proxyUrl, agentOptions, tlsOptions) : new https.Agent({ ...agentOptions, ...tlsOptions }),
       validateStatus: () => true,
       maxRedirects: 0,
       // Keycloak's bodies are small; a runaway response is an error, not something to buffer.

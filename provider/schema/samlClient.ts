@@ -1,8 +1,12 @@
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+import type * as FastXmlParser from "fast-xml-parser";
 import { z } from "zod";
 import { authSchema, pathSegmentProblem, realmSchema, serverUrlSchema } from "./connection";
 
 const MAX_DESCRIPTOR = 256 * 1024;
+
+/** The XML parser, loaded with the first SAML descriptor read: stacks without SAML clients never load it. */
+let xmlParser: typeof FastXmlParser | undefined;
+const xmlLib = (): typeof FastXmlParser => (xmlParser ??= require("fast-xml-parser") as typeof FastXmlParser);
 
 /** Names that would reach an object's prototype if a parser made them keys. */
 const RESERVED_NAMES = new Set(["__proto__", "constructor", "prototype"]);
@@ -26,6 +30,7 @@ export function parseEntityDescriptor(xml: string): { entityId: string } | { pro
   if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) {
     return { problem: "entityDescriptor must not contain a DOCTYPE or entity declarations: SAML metadata needs neither, and they can expand without bound or read local files" };
   }
+  const { XMLParser, XMLValidator } = xmlLib();
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     return { problem: `entityDescriptor is not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})` };

@@ -229,6 +229,19 @@ describe("the packed package in fresh Pulumi TypeScript projects", () => {
     const loaded = (JSON.parse(loads.stdout) as string[]).map((f) => path.relative(ownModules, f));
     expect({ name, libraries: loaded.filter((f) => !f.startsWith(PACKAGE + path.sep)) }).toEqual({ name, libraries: [] });
     expect(loaded.length).toBeLessThanOrEqual(15);
+    // What the provider process loads before its first request (a `preview` with nothing to send
+    // never makes one) and its first SAML descriptor: the schema library, but not the HTTP client,
+    // the proxy agent or the XML parser.
+    const providerLoads = await run(
+      productNode().node,
+      ["-e", `require("@pulumi/pulumi"); const before = new Set(Object.keys(require.cache)); require(${JSON.stringify(`${PACKAGE}/dynamic`)}); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => !before.has(k))))`],
+      projectDir,
+    );
+    ok(`${name}: what the dynamic provider loads`, providerLoads);
+    const providerLibraries = new Set(
+      (JSON.parse(providerLoads.stdout) as string[]).map((f) => /^((?:@[^/]+\/)?[^/]+)/.exec(path.relative(ownModules, f))?.[1]),
+    );
+    expect({ name, zod: providerLibraries.has("zod"), later: ["axios", "https-proxy-agent", "fast-xml-parser"].filter((l) => providerLibraries.has(l)) }).toEqual({ name, zod: true, later: [] });
 
     // --- types: tsc --noEmit ---------------------------------------------------------------------------
     ok(`${name}: tsc --noEmit`, await run(productNode().node, [path.join(ownModules, "typescript", "bin", "tsc"), "-p", projectDir, "--noEmit"], projectDir));
