@@ -4,6 +4,8 @@
  *   npm run demo                      set up what is missing, `pulumi up`, print the result, stop
  *   npm run demo -- --keep-running    the same, then keep the local Keycloak up until Ctrl-C
  *   npm run demo -- --destroy         `pulumi destroy` of the demo stack, delete the demo realm
+ *   npm run demo -- --port 28080      the demo's own Keycloak on that port (when it is made; later
+ *                                     runs find the port recorded, and another one is an error)
  *
  * 1. Keycloak: `KEYCLOAK_URL` (admin from KEYCLOAK_ADMIN_USERNAME/PASSWORD, default admin/admin), or
  *    else the demo's own local Keycloak: the test bed's persistent server in `.demo/keycloak/`
@@ -42,7 +44,7 @@ const COMMITTED_CONFIG = path.join(REPO_ROOT, `Pulumi.${STACK}.yaml`);
 const DEMO_ROOT = process.env.KCREG_DEMO_DIR ? path.resolve(process.env.KCREG_DEMO_DIR) : path.join(REPO_ROOT, ".demo");
 /** The demo's own Keycloak (without KEYCLOAK_URL). */
 const LOCAL_KEYCLOAK_DIR = path.join(DEMO_ROOT, "keycloak");
-const USAGE = "usage: npm run demo [-- --keep-running | --destroy]";
+const USAGE = "usage: npm run demo [-- [--port <port>] [--keep-running | --destroy]]";
 
 const say = (line = ""): void => {
   process.stdout.write(`${line}\n`);
@@ -251,13 +253,34 @@ function holdUntilInterrupted(server: KeycloakServer): Promise<void> {
   return untilSignal(() => server.stop(), log);
 }
 
+/** The flags: --destroy or --keep-running, and --port <port> (or --port=<port>). */
+function parseArgs(argv: string[]): { args: string[]; port?: number } | { problem: string } {
+  const args: string[] = [];
+  let port: number | undefined;
+  const unknown: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--port" || a.startsWith("--port=")) {
+      const value = a === "--port" ? argv[++i] : a.slice("--port=".length);
+      if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+        return { problem: `--port takes a TCP port number (1-65535), e.g. --port 28080; got ${value === undefined ? "nothing" : JSON.stringify(value)}` };
+      }
+      port = Number(value);
+    } else if (a === "--destroy" || a === "--keep-running") args.push(a);
+    else unknown.push(a);
+  }
+  if (unknown.length) return { problem: `unknown argument(s) ${unknown.join(" ")}` };
+  if (args.includes("--destroy") && args.includes("--keep-running")) return { problem: "--destroy and --keep-running do not go together" };
+  return { args, port };
+}
+
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const unknown = args.filter((a) => a !== "--destroy" && a !== "--keep-running");
-  if (unknown.length || (args.includes("--destroy") && args.includes("--keep-running"))) {
-    process.stderr.write(`${unknown.length ? `unknown argument(s) ${unknown.join(" ")}` : "--destroy and --keep-running do not go together"}\n${USAGE}\n`);
+  const parsed = parseArgs(process.argv.slice(2));
+  if ("problem" in parsed) {
+    process.stderr.write(`${parsed.problem}\n${USAGE}\n`);
     return 2;
   }
+  const { args } = parsed;
   const destroying = args.includes("--destroy");
   const external = Boolean(process.env.KEYCLOAK_URL);
   let keepRunning = args.includes("--keep-running");
@@ -283,7 +306,12 @@ async function main(): Promise<number> {
     linkPackageInto(REPO_ROOT);
   }
 
-  const server = external ? await startKeycloak({ log }) : await startKeycloak({ log, persistent: { dir: LOCAL_KEYCLOAK_DIR } });
+  let port = parsed.port;
+  if (port !== undefined && external) {
+    log("--port is for the demo's own Keycloak; the one in KEYCLOAK_URL listens where it does: ignored");
+    port = undefined;
+  }
+  const server = external ? await startKeycloak({ log }) : await startKeycloak({ log, persistent: { dir: LOCAL_KEYCLOAK_DIR, port } });
   // Ours to stop: the local Keycloak this run started (not one another demo keeps running).
   const ours = !server.external && !server.persistent?.alreadyRunning;
   try {

@@ -125,10 +125,11 @@ export interface StartOptions {
 export interface PersistentOptions {
   dir: string;
   /**
-   * HTTP port. Default: the port recorded by the previous start, else the first free one from
-   * {@link PERSISTENT_DEFAULT_PORT} that no other persistent server has claimed (see `claimNewPort`).
-   * A recorded or given port that is taken, or claimed by another directory's server, is an error,
-   * not a reason to move: clients registered there know the server by its URL.
+   * HTTP port of a new server. Default: the port recorded by the previous start, else the first free
+   * one from {@link PERSISTENT_DEFAULT_PORT} that no other persistent server has claimed (see
+   * `claimNewPort`). A recorded or given port that is taken, or claimed by another directory's server,
+   * is an error, not a reason to move, and so is a given port other than the recorded one: clients
+   * registered there know the server by its URL.
    */
   port?: number;
 }
@@ -249,6 +250,12 @@ async function startPersistent(version: string, p: PersistentOptions, log: (l: s
       throw new Error(
         `${dir} holds the database of Keycloak ${record.version}, but Keycloak ${version} was asked for; ` +
           `start it with KEYCLOAK_VERSION=${record.version}, or delete ${dir} for a new server`,
+      );
+    }
+    if (record && p.port !== undefined && p.port !== record.port) {
+      throw new Error(
+        `the Keycloak in ${dir} was made on port ${record.port} (its clients and stacks know it at http://127.0.0.1:${record.port}) ` +
+          `and does not move to port ${p.port}: leave the port out, or delete ${dir} (with the server stopped) for a new server on port ${p.port}`,
       );
     }
     const already = record ? await attachRunning(dir, record, log) : undefined;

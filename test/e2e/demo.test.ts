@@ -3,14 +3,17 @@
  * with its own persistent Keycloak, in a temporary `.demo` (KCREG_DEMO_DIR) so a developer's
  * `.demo/` is never touched. The first run registers the clients of Pulumi.demo.yaml and stops
  * Keycloak; a second run (with --keep-running, so the admin API can look while it is up) changes
- * nothing; `--destroy` removes clients, stack and realm. After every command no process of the
- * demo's Keycloak is left, and no token or secret ever appears in the demo's output.
+ * nothing; `--destroy` removes clients, stack and realm; `--port` makes a new server on the port given
+ * and refuses to move an existing one. After every command no process of the demo's Keycloak is
+ * left, and no token or secret ever appears in the demo's output.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import axios from "axios";
+import { cacheDir } from "../bed/cache";
 import { startKeycloak } from "../bed/keycloak";
 import { productNode } from "../bed/node";
 import { REPO_ROOT } from "../bed/selfLink";
@@ -23,6 +26,20 @@ const CLIENTS = [...fs.readFileSync(path.join(REPO_ROOT, "Pulumi.demo.yaml"), "u
 const TSX_CLI = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
 type Outputs = Record<string, { clientId: string; registrationAccessToken: string; clientSecret?: string }>;
+
+/** A port below the kernel's ephemeral range that nothing listens on and no persistent server has claimed. */
+async function unclaimedPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    if (fs.existsSync(path.join(cacheDir("persistent-ports"), `${port}.json`))) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
 
 interface DemoRun {
   child: ChildProcess;
@@ -163,6 +180,14 @@ describe("npm run demo without KEYCLOAK_URL: its own persistent Keycloak", () =>
     fs.rmSync(demoRoot, { recursive: true, force: true });
   });
 
+  test("a --port that is no port number is refused with the usage, before anything starts", async () => {
+    for (const args of [["--port"], ["--port", "http"], ["--port=70000"]]) {
+      const run = await runDemo(args).done;
+      expect({ args, code: run.code, refused: run.output.includes("--port takes a TCP port number (1-65535)"), usage: run.output.includes("usage: npm run demo") }).toEqual({ args, code: 2, refused: true, usage: true });
+    }
+    expect(fs.existsSync(keycloakDir)).toBe(false);
+  }, 120_000);
+
   test("first run: sets everything up, registers the clients of Pulumi.demo.yaml, stops Keycloak", async () => {
     expect(CLIENTS.length).toBeGreaterThanOrEqual(2);
     const run = await runDemo([]).done;
@@ -195,6 +220,16 @@ describe("npm run demo without KEYCLOAK_URL: its own persistent Keycloak", () =>
   test("second run (--keep-running): the same server and data, nothing changes, no token rotates; Ctrl-C stops it", async () => {
     expect(firstOutputs).toBeDefined();
     const port = record().port;
+    // The server keeps its port: another one is refused, naming both, before Keycloak starts.
+    const moved = await runDemo(["--port", String(port === 65535 ? port - 1 : port + 1)]).done;
+    expect({ code: moved.code, named: /was made on port (\d+) .* does not move to port (\d+)/.exec(moved.output)?.slice(1).map(Number) }).toEqual({
+      code: 1,
+      named: [port, port === 65535 ? port - 1 : port + 1],
+    });
+    expect(moved.output).not.toContain("starting Keycloak");
+    await expectNoKeycloakLeft();
+    expect(record().port).toBe(port);
+
     const demo = runDemo(["--keep-running"]);
     try {
       await secondRun(demo, port);
@@ -277,6 +312,23 @@ describe("npm run demo without KEYCLOAK_URL: its own persistent Keycloak", () =>
     expect(again.output).toContain(`Nothing to destroy: there is no demo Keycloak in ${keycloakDir}`);
 
     expect(secrets.size).toBeGreaterThanOrEqual(1 + CLIENTS.length);
+    expect(transcripts.flatMap((t) => secrets.findIn(t.where, t.text))).toEqual([]);
+  }, 1_200_000);
+
+  test("--port: a new demo server on the port given, which later runs find recorded", async () => {
+    expect(fs.existsSync(keycloakDir)).toBe(false); // the --destroy test removed it
+    const port = await unclaimedPort();
+    const run = await runDemo(["--port", String(port)]).done;
+    expect({ code: run.code, tail: run.code === 0 ? "" : run.output.slice(-3000) }).toEqual({ code: 0, tail: "" });
+    expect(record().port).toBe(port);
+    expect(run.output).toContain(`Keycloak ${record().version} ready at http://127.0.0.1:${port}`);
+    expect(upSummary(run.output)).toMatch(new RegExp(`\\+ ${CLIENTS.length + 1} created`));
+    await expectNoKeycloakLeft();
+
+    const destroy = await runDemo(["--destroy"]).done;
+    expect({ code: destroy.code, tail: destroy.code === 0 ? "" : destroy.output.slice(-3000) }).toEqual({ code: 0, tail: "" });
+    expect(destroy.output).toContain(`Demo removed from http://127.0.0.1:${port}`);
+    await expectNoKeycloakLeft();
     expect(transcripts.flatMap((t) => secrets.findIn(t.where, t.text))).toEqual([]);
   }, 1_200_000);
 });
