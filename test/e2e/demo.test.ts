@@ -9,12 +9,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import axios from "axios";
-import { cacheDir } from "../bed/cache";
-import { startKeycloak } from "../bed/keycloak";
+import { claimNewPort, startKeycloak } from "../bed/keycloak";
 import { productNode } from "../bed/node";
 import { REPO_ROOT } from "../bed/selfLink";
 import { SecretRegistry } from "../support/leaks";
@@ -26,20 +24,6 @@ const CLIENTS = [...fs.readFileSync(path.join(REPO_ROOT, "Pulumi.demo.yaml"), "u
 const TSX_CLI = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
 type Outputs = Record<string, { clientId: string; registrationAccessToken: string; clientSecret?: string }>;
-
-/** A port below the kernel's ephemeral range that nothing listens on and no persistent server has claimed. */
-async function unclaimedPort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    if (fs.existsSync(path.join(cacheDir("persistent-ports"), `${port}.json`))) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once("error", () => resolve(false));
-      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 interface DemoRun {
   child: ChildProcess;
@@ -317,7 +301,9 @@ describe("npm run demo without KEYCLOAK_URL: its own persistent Keycloak", () =>
 
   test("--port: a new demo server on the port given, which later runs find recorded", async () => {
     expect(fs.existsSync(keycloakDir)).toBe(false); // the --destroy test removed it
-    const port = await unclaimedPort();
+    // The bed's own choice of a new port (free now, claimed by no other persistent server), below the
+    // kernel's ephemeral range and away from the default 18080.
+    const port = await claimNewPort(keycloakDir, () => {}, 20_000 + Math.floor(Math.random() * 9_900));
     const run = await runDemo(["--port", String(port)]).done;
     expect({ code: run.code, tail: run.code === 0 ? "" : run.output.slice(-3000) }).toEqual({ code: 0, tail: "" });
     expect(record().port).toBe(port);

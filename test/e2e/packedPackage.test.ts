@@ -220,27 +220,20 @@ describe("the packed package in fresh Pulumi TypeScript projects", () => {
     expect(probed.map((p, i) => ({ request: requests[i], inProject: p.startsWith(ownModules + path.sep) }))).toEqual(requests.map((request) => ({ request, inProject: true })));
     // What a program pays to load the package (beside the SDK it loads anyway): the resource classes,
     // no schema library and no HTTP client (those load in the provider process only).
-    const loads = await run(
-      productNode().node,
-      ["-e", `require("@pulumi/pulumi"); const before = new Set(Object.keys(require.cache)); require(${JSON.stringify(PACKAGE)}); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => !before.has(k))))`],
-      projectDir,
-    );
-    ok(`${name}: what the package loads`, loads);
-    const loaded = (JSON.parse(loads.stdout) as string[]).map((f) => path.relative(ownModules, f));
+    /** The module files `require(request)` adds to what @pulumi/pulumi loaded, relative to the project's node_modules. */
+    const modulesLoadedBy = async (request: string): Promise<string[]> => {
+      const script = `require("@pulumi/pulumi"); const before = new Set(Object.keys(require.cache)); require(${JSON.stringify(request)}); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => !before.has(k))))`;
+      const r = await run(productNode().node, ["-e", script], projectDir);
+      ok(`${name}: what ${request} loads`, r);
+      return (JSON.parse(r.stdout) as string[]).map((f) => path.relative(ownModules, f));
+    };
+    const loaded = await modulesLoadedBy(PACKAGE);
     expect({ name, libraries: loaded.filter((f) => !f.startsWith(PACKAGE + path.sep)) }).toEqual({ name, libraries: [] });
     expect(loaded.length).toBeLessThanOrEqual(15);
     // What the provider process loads before its first request (a `preview` with nothing to send
     // never makes one) and its first SAML descriptor: the schema library, but not the HTTP client,
     // the proxy agent or the XML parser.
-    const providerLoads = await run(
-      productNode().node,
-      ["-e", `require("@pulumi/pulumi"); const before = new Set(Object.keys(require.cache)); require(${JSON.stringify(`${PACKAGE}/dynamic`)}); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => !before.has(k))))`],
-      projectDir,
-    );
-    ok(`${name}: what the dynamic provider loads`, providerLoads);
-    const providerLibraries = new Set(
-      (JSON.parse(providerLoads.stdout) as string[]).map((f) => /^((?:@[^/]+\/)?[^/]+)/.exec(path.relative(ownModules, f))?.[1]),
-    );
+    const providerLibraries = new Set((await modulesLoadedBy(`${PACKAGE}/dynamic`)).map((f) => /^((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1]));
     expect({ name, zod: providerLibraries.has("zod"), later: ["axios", "https-proxy-agent", "fast-xml-parser"].filter((l) => providerLibraries.has(l)) }).toEqual({ name, zod: true, later: [] });
 
     // --- types: tsc --noEmit ---------------------------------------------------------------------------
