@@ -7,7 +7,7 @@ import { ClientIdInUse, ClientOwnedElsewhere, RegistrationAccessTokenRejected, R
 import { ExistingClient, findClient, issueRegistrationAccessToken, RecoveryCredentials } from "../registration/recovery";
 import { redact, registerSecretsIn } from "../registration/redact";
 import { Auth, CONFIG_NAMESPACE } from "../schema/connection";
-import { problemsFrom } from "../schema/issues";
+import { problemsFrom, withoutPrintedCredentials } from "../schema/issues";
 import { OWNER_ATTRIBUTE, OWNER_KEY, ownerMarker } from "./ownership";
 import { credentialsFor, originOf, ProviderSettings, recoveryFor, settingsFromConfig } from "./settings";
 import { containsUnknown, withoutUnknowns } from "./unknowns";
@@ -247,7 +247,8 @@ export function clientProvider<I extends BaseInputs, S extends object>(
     async check(olds, news) {
       const { [PROVIDER_KEY]: provider, [OWNER_KEY]: owner, ...args } = news as BaseInputs & Record<string, unknown>;
       const parsed = kind.schema.safeParse(withoutUnknowns(args));
-      if (!parsed.success) return { failures: problemsFrom(kind.schema, parsed.error) };
+      // auth and adopt arrive as secrets (the resource's constructor wraps them), so Pulumi redacts them.
+      if (!parsed.success) return { failures: withoutPrintedCredentials(problemsFrom(kind.schema, parsed.error), args, (p) => p === "auth" || p === "adopt") };
       const inputs = { ...(parsed.data as object), [PROVIDER_KEY]: provider, ...(owner === undefined ? {} : { [OWNER_KEY]: owner }) } as I;
       registerSecretsIn({ auth: inputs.auth, adopt: inputs.adopt });
       const creating = !olds || Object.keys(olds).length === 0;

@@ -13,7 +13,8 @@ export const SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270";
 
 export type Props = Record<string, unknown>;
 
-function isSecret(v: unknown): v is { value: unknown } {
+/** Whether a value is a secret (Pulumi's secret wrapper), not merely one that holds one. */
+export function isSecret(v: unknown): v is { value: unknown } {
   return typeof v === "object" && v !== null && (v as Props)[SIGNATURE_KEY] === SECRET_SIGNATURE;
 }
 

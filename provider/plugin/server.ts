@@ -17,10 +17,11 @@ import { settingsFrom } from "../dynamic/settings";
 import { warningSink } from "../dynamic/warnings";
 import { redact } from "../registration/redact";
 import { ConfigKey } from "../schema/connection";
+import { withoutPrintedCredentials } from "../schema/issues";
 import { checkConfig, configLookup, configValues, SECRET_CONFIG_KEYS } from "./config";
 import { ChangeKind, detailedDiff } from "./diff";
 import { keycloakClientOutputs, oidcClientOutputs, OutputDeclaration, samlClientOutputs } from "./outputs";
-import { fromStruct, Props, toStruct, UNKNOWN, unwrapSecrets, withSecrets } from "./properties";
+import { fromStruct, isSecret, Props, toStruct, UNKNOWN, unwrapSecrets, withSecrets } from "./properties";
 import { PACKAGE, secretsOf } from "./schema";
 
 /**
@@ -231,7 +232,7 @@ export class KeycloakRegistrationProvider {
       checkConfig: unary(async (req: proto.CheckRequest) => {
         const news = fromStruct(req.getNews());
         const res = new proto.CheckResponse();
-        for (const p of checkConfig(configValues(news))) {
+        for (const p of withoutPrintedCredentials(checkConfig(configValues(news)), unwrapSecrets(news), (k) => isSecret(news[k]))) {
           res.addFailures(new proto.CheckFailure().setProperty(p.property).setReason(p.reason));
         }
         // Credentials are secret in the provider's state however they were set.
@@ -272,7 +273,10 @@ export class KeycloakRegistrationProvider {
           const news = this.withLocation(kind, unwrapSecrets(raw));
           const result = await this.providers[kind].check(unwrapSecrets(fromStruct(req.getOlds())) as BaseInputs, news as BaseInputs);
           const res = new proto.CheckResponse();
-          for (const f of result.failures ?? []) res.addFailures(new proto.CheckFailure().setProperty(f.property).setReason(redact(f.reason)));
+          // The engine prints a failure's property value as the program sent it: plain unless the program made it secret.
+          for (const f of withoutPrintedCredentials(result.failures ?? [], unwrapSecrets(raw), (k) => isSecret(raw[k]))) {
+            res.addFailures(new proto.CheckFailure().setProperty(f.property).setReason(redact(f.reason)));
+          }
           if (result.inputs) {
             const { [PROVIDER_KEY]: _p, [OWNER_KEY]: _o, ...inputs } = result.inputs as Props;
             res.setInputs(toStruct(withSecrets(inputs, secretsOf(kind).inputs, raw)));

@@ -93,3 +93,36 @@ export function problemsFrom(schema: z.ZodType, error: z.ZodError, prefix: reado
   }
   return problems;
 }
+
+/** Names of fields that hold credentials, wherever they appear: clientSecret, initialAccessToken, password, ... */
+const CREDENTIAL_NAME = /(secret|token|password|passphrase|credentials?)$/i;
+/** `scheme://user:password@` (or `user@`) anywhere in a string. */
+const URL_USERINFO = /[a-z][a-z0-9+.-]*:\/\/[^/?#\s@]*@/i;
+
+/** Whether a value, or a name beside it, may hold a credential: a credential's name, or a URL with user:password@. */
+function mayHoldCredential(name: string, value: unknown, depth = 0): boolean {
+  if (CREDENTIAL_NAME.test(name)) return true;
+  if (typeof value === "string") return URL_USERINFO.test(value);
+  if (depth > 20 || value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) return value.some((v) => mayHoldCredential("", v, depth + 1));
+  return Object.entries(value).some(([k, v]) => mayHoldCredential(k, v, depth + 1));
+}
+
+/**
+ * Pulumi prints a check failure's property value beside its reason ("property serverUrl value {...}
+ * has a problem: ..."), redacting secrets but printing plain values in full: a `serverUrl` with
+ * `user:password@`, a client secret given as a plain value, an unknown field named like a token. A
+ * failure on a top-level property that is not a secret (`isSecret`) and may hold a credential goes
+ * out without its property, so Pulumi prints the reason alone; the reason names the field.
+ */
+export function withoutPrintedCredentials(
+  failures: readonly FieldProblem[],
+  inputs: Readonly<Record<string, unknown>>,
+  isSecret: (property: string) => boolean,
+): FieldProblem[] {
+  return failures.map((f) => {
+    if (f.property === "" || !Object.hasOwn(inputs, f.property) || isSecret(f.property)) return f;
+    if (!mayHoldCredential(f.property, inputs[f.property])) return f;
+    return { property: "", reason: f.reason.includes(f.property) ? f.reason : `${f.property}: ${f.reason}` };
+  });
+}

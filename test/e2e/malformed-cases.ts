@@ -14,12 +14,23 @@ export interface MalformedCase {
   /** The exact property path the failure names (several when one mistake breaks several fields, e.g. a misspelt required key). */
   property: string | string[];
   args: Record<string, unknown>;
+  /**
+   * The value holds a credential: the failure goes to Pulumi without a property, so Pulumi prints the
+   * reason alone instead of "property <p> value {<the value>}"; the reason names `property`.
+   */
+  withheld?: true;
 }
 
 export const FAKE_TOKEN = "fake-token-for-the-malformed-corpus-0123456789";
 const FAKE_TOKEN_2 = "fake-token-for-the-malformed-corpus-9876543210";
+/**
+ * The password of the URLs with user:password@. Not FAKE_TOKEN: that one is a secret of the engine
+ * cases' stack config, and Pulumi masks a secret config value wherever it prints it.
+ */
+export const URL_PASSWORD = "url-password-of-the-malformed-corpus-5550123";
 
 const ok = { clientId: "corpus-client" };
+const withheld = (c: MalformedCase): MalformedCase => ({ ...c, withheld: true });
 const kc = (what: string, property: string | string[], args: Record<string, unknown>): MalformedCase => ({ kind: "KeycloakClient", what, property, args });
 
 const KEYCLOAK_CLIENT: MalformedCase[] = [
@@ -116,7 +127,7 @@ const KEYCLOAK_CLIENT: MalformedCase[] = [
   kc("serverUrl pointing at a realm", "serverUrl", { ...ok, serverUrl: "https://sso.example.com/realms/demo" }),
   kc("serverUrl with a query", "serverUrl", { ...ok, serverUrl: "https://sso.example.com/?x=1" }),
   kc("serverUrl is a number", "serverUrl", { ...ok, serverUrl: 8080 }),
-  kc("serverUrl with user:password@", "serverUrl", { ...ok, serverUrl: `https://admin:${FAKE_TOKEN}@sso.example.com` }),
+  withheld(kc("serverUrl with user:password@", "serverUrl", { ...ok, serverUrl: `https://admin:${URL_PASSWORD}@sso.example.com` })),
 
   // Auth modes.
   kc("two auth modes", "auth", { ...ok, auth: { initialAccessToken: FAKE_TOKEN, bearerToken: FAKE_TOKEN_2 } }),
@@ -155,7 +166,7 @@ const OIDC_CLIENT: MalformedCase[] = [
   oidc("extra sets a field that has its own argument", "extra.redirect_uris", { ...cb, extra: { redirect_uris: [] } }),
   oidc("registrationEndpoint and serverUrl together", "registrationEndpoint", { ...rfc, serverUrl: "https://sso.example.com", realm: "corpus", ...cb }),
   oidc("registrationEndpoint is no URL", "registrationEndpoint", { registrationEndpoint: "as.example.com/register", ...cb }),
-  oidc("registrationEndpoint with user:password@", "registrationEndpoint", { registrationEndpoint: `https://u:${FAKE_TOKEN}@as.example.com/register`, ...cb }),
+  withheld(oidc("registrationEndpoint with user:password@", "registrationEndpoint", { registrationEndpoint: `https://u:${URL_PASSWORD}@as.example.com/register`, ...cb })),
   oidc("a service account against another server", "auth.serviceAccount", { ...rfc, ...cb, auth: { serviceAccount: { clientId: "sa", clientSecret: FAKE_TOKEN } } }),
   oidc("adopt without the client's URI or clientId", "adopt.registrationClientUri", { ...cb, adopt: { registrationAccessToken: FAKE_TOKEN } }),
   oidc("adopt with both the URI and the clientId", "adopt.clientId", { ...cb, adopt: { registrationAccessToken: FAKE_TOKEN, registrationClientUri: "https://sso.example.com/x", clientId: "c" } }),
@@ -194,7 +205,7 @@ const SAML_CLIENT: MalformedCase[] = [
   saml("a number instead of XML", "entityDescriptor", { entityDescriptor: 42 }),
   saml("plain text", "entityDescriptor", { entityDescriptor: "https://sp.example.com/saml" }),
   saml("a misspelt adopt field", ["adopt.registrationToken", "adopt.registrationAccessToken"], { entityDescriptor: descriptor(), adopt: { registrationToken: FAKE_TOKEN } }),
-  saml("serverUrl with user:password@", "serverUrl", { entityDescriptor: descriptor(), serverUrl: `https://admin:${FAKE_TOKEN}@sso.example.com` }),
+  withheld(saml("serverUrl with user:password@", "serverUrl", { entityDescriptor: descriptor(), serverUrl: `https://admin:${URL_PASSWORD}@sso.example.com` })),
   saml('realm ".."', "realm", { entityDescriptor: descriptor(), realm: ".." }),
 ];
 
@@ -204,7 +215,9 @@ export const MALFORMED_CASES: MalformedCase[] = [...KEYCLOAK_CLIENT, ...OIDC_CLI
 export const ENGINE_CASES: Array<[ResourceKind, string]> = [
   ["KeycloakClient", "redirectUri for redirectUris"],
   ["KeycloakClient", 'realm ".."'],
+  ["KeycloakClient", "serverUrl with user:password@"],
   ["OidcClient", "a redirect URI that is no URL"],
+  ["OidcClient", "registrationEndpoint with user:password@"],
   ["SamlClient", "billion laughs"],
   ["SamlClient", "a __proto__ element"],
 ];

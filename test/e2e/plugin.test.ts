@@ -119,4 +119,23 @@ describe("provider plugin from its tarball, through the real engine", () => {
     }
     expect(fx.leaks()).toEqual([]);
   });
+
+  test("a serverUrl setting with user:password@ fails `up` naming serverUrl, before any request, without printing the password", async () => {
+    const password = `pw-${Math.random().toString(36).slice(2, 12)}`;
+    fx.secrets.add("password in serverUrl", password);
+    const serverUrl = fx.realm.server.url;
+    await fx.stack.setConfig("keycloak-registration:serverUrl", serverUrl.replace("://", `://admin:${password}@`));
+    try {
+      fx.declare(spec("v1"));
+      // `up`, not `preview --json`: the latter echoes the stack's plain config values, this one among them.
+      const r = record("up with credentials in serverUrl", await fx.stack.up({ allowFailure: true }));
+      expect(r.code).not.toBe(0);
+      expect(r.stdout + r.stderr).toContain("credentials in serverUrl would be logged");
+      expect(r.stdout + r.stderr).not.toContain("property serverUrl value");
+      expect(await fx.ownClientIds()).toEqual([]);
+    } finally {
+      await fx.stack.setConfig("keycloak-registration:serverUrl", serverUrl);
+    }
+    expect(fx.leaks()).toEqual([]);
+  });
 });
