@@ -6,7 +6,7 @@ import { z } from "zod";
  */
 
 /** JWK members that only a private or symmetric key has (RFC 7518 §6). */
-const PRIVATE_KEY_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+export const PRIVATE_KEY_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 /** A JSON Web Key Set of public keys: `{ "keys": [ { "kty": ... }, ... ] }`. */
 export const publicJwks = (field: string) =>

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PRIVATE_KEY_MEMBERS } from "./clientMetadata";
 
 /** One problem with a resource's arguments, in the shape Pulumi's `check` reports. */
 export interface FieldProblem {
@@ -98,14 +99,23 @@ export function problemsFrom(schema: z.ZodType, error: z.ZodError, prefix: reado
 const CREDENTIAL_NAME = /(secret|token|password|passphrase|credentials?)$/i;
 /** `scheme://user:password@` (or `user@`) anywhere in a string. */
 const URL_USERINFO = /[a-z][a-z0-9+.-]*:\/\/[^/?#\s@]*@/i;
+const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+const JWK_PRIVATE_MEMBER = new RegExp(`"(${PRIVATE_KEY_MEMBERS.join("|")})"\\s*:`);
+/** A PEM private key, or a JSON Web Key written as text with a private member ("d", "k", ...). */
+const holdsPrivateKeyText = (s: string) => PEM_PRIVATE_KEY.test(s) || (s.includes('"kty"') && JWK_PRIVATE_MEMBER.test(s));
 
-/** Whether a value, or a name beside it, may hold a credential: a credential's name, or a URL with user:password@. */
+/**
+ * Whether a value, or a name beside it, may hold a credential: a credential's name, a URL with
+ * user:password@, a private key (PEM, or a JSON Web Key with private members, as an object or as text).
+ */
 function mayHoldCredential(name: string, value: unknown, depth = 0): boolean {
   if (CREDENTIAL_NAME.test(name)) return true;
-  if (typeof value === "string") return URL_USERINFO.test(value);
+  if (typeof value === "string") return URL_USERINFO.test(value) || holdsPrivateKeyText(value);
   if (depth > 20 || value === null || typeof value !== "object") return false;
   if (Array.isArray(value)) return value.some((v) => mayHoldCredential("", v, depth + 1));
-  return Object.entries(value).some(([k, v]) => mayHoldCredential(k, v, depth + 1));
+  const members = value as Record<string, unknown>;
+  if (members.kty !== undefined && PRIVATE_KEY_MEMBERS.some((m) => members[m] !== undefined)) return true;
+  return Object.entries(members).some(([k, v]) => mayHoldCredential(k, v, depth + 1));
 }
 
 /**

@@ -25,6 +25,9 @@ describe("withoutPrintedCredentials", () => {
     ["a snake_case secret", "client_secret", PASSWORD],
     ["an object holding a credential's name", "extra", { secret: PASSWORD }],
     ["an array holding a URL with userinfo", "redirectUris", ["https://ok.example.com/cb", `https://u:${PASSWORD}@app.example.com/cb`]],
+    ["a JSON Web Key Set with a private key", "jwks", { keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y", d: PASSWORD }] }],
+    ["a JSON Web Key Set with a private key, as text", "jwks", JSON.stringify({ keys: [{ kty: "oct", k: PASSWORD }] })],
+    ["a PEM private key", "certificate", `-----BEGIN PRIVATE KEY-----\n${PASSWORD}\n-----END PRIVATE KEY-----`],
   ])("%s (%s) loses its property", (_what, property, value) => {
     expect(withoutPrintedCredentials([{ property, reason: `unknown field "${property}"` }], { [property]: value }, notSecret)).toEqual([{ property: "", reason: `unknown field "${property}"` }]);
   });
@@ -33,6 +36,7 @@ describe("withoutPrintedCredentials", () => {
     ["an ordinary field", "redirectUri", ["https://app.example.com/cb"]],
     ["a URL without userinfo", "serverUrl", "https://sso.example.com/path@x"],
     ["a field whose name only contains token", "token_endpoint_auth_method", "private_key_jwt"],
+    ["a JSON Web Key Set of public keys", "jwks", { keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y" }] }],
   ])("%s (%s) keeps its property, so Pulumi shows the value", (_what, property, value) => {
     const failure = { property, reason: "bad" };
     expect(withoutPrintedCredentials([failure], { [property]: value }, notSecret)).toEqual([failure]);
@@ -65,6 +69,13 @@ describe("the dynamic provider's check", () => {
   test("OidcClient: registrationEndpoint with user:password@ fails without its property, naming registrationEndpoint", async () => {
     const r = await oidcClientProvider.check!({}, { registrationEndpoint: `https://u:${PASSWORD}@as.example.com/register`, redirect_uris: ["https://app.example.com/cb"], __provider: "p" });
     expect(r.failures).toEqual([{ property: "", reason: expect.stringContaining("credentials in registrationEndpoint") }]);
+  });
+
+  test("OidcClient: a key set given as text, holding a private key, fails without its property, naming jwks", async () => {
+    const jwks = JSON.stringify({ keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y", d: PASSWORD }] });
+    const r = await oidcClientProvider.check!({}, { serverUrl: "https://sso.example.com", realm: "demo", redirect_uris: ["https://app.example.com/cb"], jwks, __provider: "p" });
+    expect(r.failures).toEqual([{ property: "", reason: expect.stringMatching(/^jwks /) }]);
+    expect(JSON.stringify(r)).not.toContain(PASSWORD);
   });
 
   test("an ordinary bad field keeps its property", async () => {
