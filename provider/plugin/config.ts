@@ -2,6 +2,7 @@ import { z } from "zod";
 import { closestField, FieldProblem, problemsFrom } from "../schema/issues";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigKey, realmSchema, serverUrlSchema } from "../schema/connection";
 import { Props, unwrapSecrets } from "./properties";
+import { SECRET_CONFIG_KEYS as SECRET_KEYS } from "../schema/namespace";
 
 /**
  * The provider configuration as the plugin receives it (`keycloak-registration:<key>` in the stack, or
@@ -45,7 +46,7 @@ export const providerConfigSchema = z
 export type ProviderConfig = z.input<typeof providerConfigSchema>;
 
 /** Credentials: secret in the provider's state and in every SDK, however they were set. */
-export const SECRET_CONFIG_KEYS = ["initialAccessToken", "bearerToken", "serviceAccountClientSecret", "recoveryClientSecret"] as const satisfies readonly ConfigKey[];
+export const SECRET_CONFIG_KEYS: readonly ConfigKey[] = SECRET_KEYS;
 
 const NUMBER_KEYS = new Set<string>(["timeoutSeconds", "retries"]);
 const BOOLEAN_KEYS = new Set<string>(["anonymous"]);

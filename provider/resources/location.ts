@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE } from "../schema/namespace";
+import { CONFIG_NAMESPACE, SECRET_CONFIG_KEYS } from "../schema/namespace";
 
 /**
  * Where a Keycloak client lives: the resource's own `serverUrl` and `realm`, else the stack
@@ -39,12 +39,36 @@ export function commonInputs(
   provider: pulumi.dynamic.ResourceProvider,
 ): { auth?: pulumi.Output<object>; adopt?: pulumi.Output<object>; __owner: string; __provider: string | Promise<string> } {
   const shell = `${kind[0]!.toLowerCase()}${kind.slice(1)}` as "keycloakClient" | "oidcClient" | "samlClient";
+  warnOfPlaintextCredentials();
   return {
     auth: args.auth === undefined ? undefined : pulumi.secret(args.auth),
     adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
     __owner: ownerOf(kind, name),
     __provider: serializedProvider(shell, provider),
   };
+}
+
+let plaintextChecked = false;
+
+/**
+ * A credential set with `pulumi config set` without `--secret` sits in plain text in the stack's
+ * settings file (Pulumi.<stack>.yaml, often committed) and Pulumi prints it back (`preview --json`
+ * echoes the configuration): warn once per run, naming the keys, never the values. Pulumi tells a
+ * program which of its configuration keys are secret (`isConfigSecret`, internal to @pulumi/pulumi;
+ * without it there is no warning).
+ */
+export function warnOfPlaintextCredentials(): void {
+  if (plaintextChecked) return;
+  plaintextChecked = true;
+  const isConfigSecret = (pulumi.runtime as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+  if (typeof isConfigSecret !== "function") return;
+  const plain = SECRET_CONFIG_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).filter((k) => pulumi.runtime.getConfig(k) !== undefined && !isConfigSecret(k));
+  if (plain.length === 0) return;
+  const [it, is] = plain.length === 1 ? ["it", "is"] : ["them", "are"];
+  void pulumi.log.warn(
+    `${plain.join(", ")} ${is} set in plain text in the stack's configuration (Pulumi.<stack>.yaml), where anyone who reads the file reads the credential: ` +
+      `set ${it} again with \`pulumi config set --secret <key>\` (the value on stdin), and issue a new one if the file has been shared`,
+  );
 }
 
 /**
