@@ -95,8 +95,8 @@ export function problemsFrom(schema: z.ZodType, error: z.ZodError, prefix: reado
   return problems;
 }
 
-/** Names of fields that hold credentials, wherever they appear: clientSecret, initialAccessToken, password, ... */
-const CREDENTIAL_NAME = /(secret|token|password|passphrase|credentials?)$/i;
+/** Names of fields that hold credentials, wherever they appear: clientSecret, initialAccessToken, password, auth, adopt, ... */
+const CREDENTIAL_NAME = /(secret|token|password|passphrase|credentials?)$|^(auth|adopt)$/i;
 /** `scheme://user:password@` (or `user@`) anywhere in a string. */
 const URL_USERINFO = /[a-z][a-z0-9+.-]*:\/\/[^/?#\s@]*@/i;
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;

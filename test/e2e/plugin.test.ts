@@ -120,6 +120,27 @@ describe("provider plugin from its tarball, through the real engine", () => {
     expect(fx.leaks()).toEqual([]);
   });
 
+  test("a resource's serverUrl with user:password@, and plain credentials in auth, fail the preview naming the field, without printing either", async () => {
+    const password = `pw-${Math.random().toString(36).slice(2, 12)}`;
+    const token = `tok-${Math.random().toString(36).slice(2, 12)}`;
+    fx.secrets.add("password in a resource's serverUrl", password);
+    fx.secrets.add("plain token in auth", token);
+    for (const [what, args, field] of [
+      ["serverUrl", { clientId: `plugin-url-${suffix}`, serverUrl: fx.realm.server.url.replace("://", `://admin:${password}@`) }, "credentials in serverUrl"],
+      // By type token the program's SDK does not know that auth is secret: it arrives in plain text.
+      ["auth", { clientId: `plugin-auth-${suffix}`, auth: { initialAccessToken: token, bearerToken: token } }, "choose one auth mode"],
+    ] as const) {
+      fx.declare({ bad: { type: "KeycloakClient", args } });
+      const r = record(`preview with ${what} holding a credential`, await fx.stack.preview({ allowFailure: true }));
+      expect(r.code).not.toBe(0);
+      const errors = ((r.json?.diagnostics ?? []) as Array<{ severity: string; message: string; urn?: string }>).filter((d) => d.severity === "error" && d.urn?.endsWith("::bad"));
+      expect(errors.map((d) => d.message)).toEqual([expect.stringContaining(field)]);
+      expect(errors[0]!.message).not.toContain(`property ${what} value`);
+    }
+    expect(await fx.ownClientIds()).toEqual([]);
+    expect(fx.leaks()).toEqual([]);
+  });
+
   test("a serverUrl setting with user:password@ fails `up` naming serverUrl, before any request, without printing the password", async () => {
     const password = `pw-${Math.random().toString(36).slice(2, 12)}`;
     fx.secrets.add("password in serverUrl", password);

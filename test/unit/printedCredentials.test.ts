@@ -23,6 +23,7 @@ describe("withoutPrintedCredentials", () => {
     ["a field named like a credential", "clientSecret", PASSWORD],
     ["a field named like a token", "initialAccessToken", PASSWORD],
     ["a snake_case secret", "client_secret", PASSWORD],
+    ["credentials the program did not make secret", "auth", PASSWORD],
     ["an object holding a credential's name", "extra", { secret: PASSWORD }],
     ["an array holding a URL with userinfo", "redirectUris", ["https://ok.example.com/cb", `https://u:${PASSWORD}@app.example.com/cb`]],
     ["a JSON Web Key Set with a private key", "jwks", { keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y", d: PASSWORD }] }],
