@@ -28,7 +28,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { startKeycloak, type KeycloakServer } from "../test/bed/keycloak";
+import { PortMismatchError, startKeycloak, type KeycloakServer } from "../test/bed/keycloak";
 import { DEFAULT_NODE_MAJOR, ensureNode } from "../test/bed/node";
 import { ensurePulumiEngine, type PulumiEngine } from "../test/bed/pulumiEngine";
 import { adminClient, type AdminClient } from "../test/bed/realm";
@@ -239,6 +239,9 @@ function demoCommand(flag?: string): string {
   return `${prefix}npm run demo${flag ? ` -- ${flag}` : ""}`;
 }
 
+/** A run refused before it changed anything: its message says what to do instead. */
+class Refused extends Error {}
+
 /** The command that undoes the demo. */
 function teardownCommand(): string {
   return demoCommand("--destroy");
@@ -311,7 +314,16 @@ async function main(): Promise<number> {
     log("--port is for the demo's own Keycloak; the one in KEYCLOAK_URL listens where it does: ignored");
     port = undefined;
   }
-  const server = external ? await startKeycloak({ log }) : await startKeycloak({ log, persistent: { dir: LOCAL_KEYCLOAK_DIR, port } });
+  const server = external
+    ? await startKeycloak({ log })
+    : await startKeycloak({ log, persistent: { dir: LOCAL_KEYCLOAK_DIR, port } }).catch((e: unknown) => {
+        if (!(e instanceof PortMismatchError)) throw e;
+        // The demo's stack and realm live on that server: removing the server alone would strand them.
+        throw new Refused(
+          `the demo's Keycloak was made on port ${e.recordedPort} (${shown(e.dir)}) and does not move to port ${e.askedPort}. ` +
+            `Leave --port out to use it, or start over on port ${e.askedPort}: ${demoCommand("--destroy")}, then rm -rf ${shown(DEMO_ROOT)}, then ${demoCommand(`--port ${e.askedPort}`)}`,
+        );
+      });
   // Ours to stop: the local Keycloak this run started (not one another demo keeps running).
   const ours = !server.external && !server.persistent?.alreadyRunning;
   try {
@@ -364,7 +376,7 @@ main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`demo failed: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.stderr.write(`Run it again to finish the set-up, or undo what it made with: ${teardownCommand()}\n`);
+    if (!(e instanceof Refused)) process.stderr.write(`Run it again to finish the set-up, or undo what it made with: ${teardownCommand()}\n`);
     process.exit(1);
   },
 );

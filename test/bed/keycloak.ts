@@ -252,12 +252,7 @@ async function startPersistent(version: string, p: PersistentOptions, log: (l: s
           `start it with KEYCLOAK_VERSION=${record.version}, or delete ${dir} for a new server`,
       );
     }
-    if (record && p.port !== undefined && p.port !== record.port) {
-      throw new Error(
-        `the Keycloak in ${dir} was made on port ${record.port} (its clients and stacks know it at http://127.0.0.1:${record.port}) ` +
-          `and does not move to port ${p.port}: leave the port out, or delete ${dir} (with the server stopped) for a new server on port ${p.port}`,
-      );
-    }
+    if (record && p.port !== undefined && p.port !== record.port) throw new PortMismatchError(dir, record.port, p.port);
     const already = record ? await attachRunning(dir, record, log) : undefined;
     if (already) return already;
 
@@ -483,6 +478,20 @@ function describeJdk(home: string): Jdk | undefined {
 // ---------------------------------------------------------------------------------------------
 
 class PortClashError extends Error {}
+
+/** A persistent server asked for another port than the one it was made on: it does not move. */
+export class PortMismatchError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly recordedPort: number,
+    readonly askedPort: number,
+  ) {
+    super(
+      `the Keycloak in ${dir} was made on port ${recordedPort} (its clients and stacks know it at http://127.0.0.1:${recordedPort}) ` +
+        `and does not move to port ${askedPort}: leave the port out, or delete ${dir} (with the server stopped) for a new server on port ${askedPort}`,
+    );
+  }
+}
 
 /**
  * Build-time options: they decide Quarkus' augmentation and thereby the snapshot key.
