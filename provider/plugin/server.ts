@@ -232,6 +232,7 @@ export class KeycloakRegistrationProvider {
       checkConfig: unary(async (req: proto.CheckRequest) => {
         const news = fromStruct(req.getNews());
         const res = new proto.CheckResponse();
+        // Pulumi 3.276 sends CheckConfig its values with their secrecy removed, so every value counts as plain here.
         for (const p of withoutPrintedCredentials(checkConfig(configValues(news)), unwrapSecrets(news), (k) => isSecret(news[k]))) {
           res.addFailures(new proto.CheckFailure().setProperty(p.property).setReason(p.reason));
         }
