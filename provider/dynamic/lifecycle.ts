@@ -196,6 +196,8 @@ export function clientProvider<I extends BaseInputs, S extends object>(
   }
 
   async function finishCreate(inputs: I, state: S, opts: { registered: boolean; marker: string | undefined }): Promise<{ id: string; outs: S }> {
+    // Whatever the endpoint answered with (an RFC 7591 server's opaque token and secret among it).
+    registerSecretsIn(state);
     let latest = state;
     try {
       if (kind.afterCreate) latest = await kind.afterCreate(env, inputs, state, opts, (s) => (latest = s));
@@ -299,6 +301,8 @@ export function clientProvider<I extends BaseInputs, S extends object>(
     },
 
     async read(id, props) {
+      // A token from the stack's state may never have been in an answer this process saw.
+      registerSecretsIn(props);
       if (!props || !kind.tokenOf(props)) throw new Error(`cannot read ${kind.name} "${id}": the stack holds no registration access token for it`);
       try {
         const outcome = await withToken(props, "read", (token) => kind.read(env, kind.withToken(props, token), token));
@@ -310,6 +314,8 @@ export function clientProvider<I extends BaseInputs, S extends object>(
     },
 
     async update(id, olds, news) {
+      registerSecretsIn(olds);
+      registerSecretsIn({ auth: news.auth, adopt: news.adopt });
       let written: S;
       try {
         const outcome = await withToken(olds, "update", (token) => kind.update(env, kind.withToken(olds, token), news, token));
@@ -328,6 +334,7 @@ export function clientProvider<I extends BaseInputs, S extends object>(
     },
 
     async delete(id, props) {
+      registerSecretsIn(props);
       try {
         // A client already gone counts as deleted.
         await withToken(props, "delete", (token) => kind.remove(env, kind.withToken(props, token), token));

@@ -60,4 +60,31 @@ describe("per-resource secrets never reach an error message, even when a server 
     expect(seen[seen.length - 1]).toBe(`Bearer ${token}`);
     expect(error?.message).not.toContain(token);
   });
+
+  // A token loaded from the stack's state (a refresh, update or destroy in a new provider process) was
+  // never in an answer this process saw: it is registered from the state before any request.
+  test.each([
+    ["read", (state: Record<string, unknown>) => oidcClientProvider.read("c1", state as never)],
+    ["update", (state: Record<string, unknown>) => oidcClientProvider.update("c1", state as never, { ...state, client_name: "renamed" } as never)],
+    ["delete", (state: Record<string, unknown>) => oidcClientProvider.delete("c1", state as never)],
+  ])("the stored registration_access_token echoed by the server on %s is redacted from the error", async (op, run) => {
+    const token = `opaque-stored-token-${op}-0004`;
+    const state = {
+      registrationEndpoint: `${origin}/reg`,
+      client_id: "c1",
+      client_name: "stored",
+      redirect_uris: ["https://app.example.com/cb"],
+      registration_access_token: token,
+      registration_client_uri: `${origin}/reg/c1`,
+    };
+    const before = seen.length;
+    const error = await run(state).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(seen.length - before).toBe(1);
+    expect(seen[seen.length - 1]).toBe(`Bearer ${token}`); // the server did get it, and echoed it
+    expect(error?.message).toContain("[redacted secret]");
+    expect(error?.message).not.toContain(token);
+  });
 });
