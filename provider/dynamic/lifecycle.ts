@@ -79,6 +79,11 @@ export interface ClientKind<I extends BaseInputs, S extends object> {
   idOf(s: S): string;
   clientIdOf(s: S): string;
   internalIdOf?(s: S): string | undefined;
+  /**
+   * For a kind whose state holds no internal id: why the client the recovery account found under the
+   * state's clientId cannot be shown to be this resource's (then no token is minted), or undefined.
+   */
+  recoveryRefusal?(state: S, existing: ExistingClient): string | undefined;
   tokenOf(s: S): string | undefined;
   withToken(s: S, token: string): S;
   /** The message when an update finds the client gone. */
@@ -180,6 +185,9 @@ export function clientProvider<I extends BaseInputs, S extends object>(
       const known = kind.internalIdOf?.(state);
       // Another client under the same clientId (ours was deleted, someone registered it again) is not ours.
       if (known !== undefined && existing.id !== known) return { gone: true };
+      // Without an internal id the kind must show otherwise that the client is ours, or nothing is minted.
+      const refusal = known === undefined ? kind.recoveryRefusal?.(state, existing) : undefined;
+      if (refusal) throw new Error(refusal);
       const fresh = await issueRegistrationAccessToken(where.keycloak, recovery, { clientId: existing.clientId, internalId: existing.id });
       return { gone: false, value: await op(fresh), token: fresh };
     }

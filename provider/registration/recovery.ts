@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Connection } from "./connection";
 import { serviceAccountToken } from "./credentials";
 import { send } from "./http";
@@ -18,6 +19,16 @@ export interface ExistingClient {
   clientId: string;
   protocol?: string;
   attributes?: Record<string, string>;
+  /**
+   * SHA-256 (hex) of a confidential client's secret, to tell a client from another registered under
+   * the same clientId since, where the stack knows no internal id; the secret itself is not kept.
+   */
+  secretSha256?: string;
+}
+
+/** The digest {@link ExistingClient.secretSha256} is compared with. */
+export function secretDigest(secret: string): string {
+  return createHash("sha256").update(secret, "utf8").digest("hex");
 }
 
 function adminUrl(conn: Connection): string {
@@ -31,7 +42,7 @@ async function recoveryBearer(conn: Connection, recovery: RecoveryCredentials) {
 /** Looks a client up by clientId with the recovery account (admin API, read only). */
 export async function findClient(conn: Connection, recovery: RecoveryCredentials, clientId: string): Promise<ExistingClient | undefined> {
   const bearer = await recoveryBearer(conn, recovery);
-  const found = await send<ExistingClient[]>(
+  const found = await send<Array<ExistingClient & { secret?: unknown }>>(
     {
       method: "GET",
       url: `${adminUrl(conn)}/clients?clientId=${encodeURIComponent(clientId)}&search=false`,
@@ -41,8 +52,10 @@ export async function findClient(conn: Connection, recovery: RecoveryCredentials
     conn.transport,
   );
   const match = Array.isArray(found.data) ? found.data.find((c) => c.clientId === clientId) : undefined;
-  // Only what the decision needs: a confidential client's representation also carries its secret.
-  return match ? { id: match.id, clientId: match.clientId, protocol: match.protocol, attributes: match.attributes } : undefined;
+  if (!match) return undefined;
+  // Only what the decision needs: a confidential client's representation also carries its secret, kept as a digest.
+  const secretSha256 = typeof match.secret === "string" && match.secret !== "" ? secretDigest(match.secret) : undefined;
+  return { id: match.id, clientId: match.clientId, protocol: match.protocol, attributes: match.attributes, ...(secretSha256 ? { secretSha256 } : {}) };
 }
 
 /**

@@ -160,6 +160,48 @@ describe("OidcClient against Keycloak's openid-connect endpoint", () => {
     expect(await realm.getClient(id)).toBeUndefined();
   });
 
+  test("a client_id registered again by someone else after the stack's client was deleted is not recovered: no token minted, their client untouched", async () => {
+    const recovery = await realm.createServiceAccount({ roles: ["manage-clients"] });
+    const iat = await realm.createInitialAccessToken({ count: 2, expiration: 600 });
+    await configureProvider({ initialAccessToken: iat, recoveryClientId: recovery.clientId, recoveryClientSecret: recovery.clientSecret });
+    const { id, outs } = await register({ ...where, client_name: "ours", redirect_uris: ["https://ours.example/cb"] });
+    expect(outs.client_secret).toEqual(expect.any(String));
+    // Deleted out of band; then someone who may register takes its client_id through the default endpoint.
+    await realm.deleteClient(id);
+    const res = await fetch(realm.registrationUrl("default"), {
+      method: "POST",
+      headers: { Authorization: `Bearer ${iat}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ clientId: id, name: "theirs", redirectUris: ["https://theirs.example/cb"] }),
+    });
+    expect(res.status).toBe(201);
+    const theirs = (await res.json()) as { registrationAccessToken: string; secret: string };
+    const refusal = /the client registered under that client_id does not have the client secret this stack holds.*Nothing was changed/;
+    await expect(provider.read(id, outs)).rejects.toThrow(refusal);
+    await expect(apply(id, outs, { ...where, client_name: "ours again", redirect_uris: ["https://ours.example/cb"] })).rejects.toThrow(refusal);
+    await expect(provider.delete(id, outs)).rejects.toThrow(refusal);
+    // No token was minted for their client (minting revokes the holder's) and it is as they registered it.
+    const theirToken = await fetch(`${realm.registrationUrl("default")}/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${theirs.registrationAccessToken}` } });
+    expect(theirToken.status).toBe(200);
+    expect(await realm.getClient(id)).toMatchObject({ name: "theirs", redirectUris: ["https://theirs.example/cb"], secret: theirs.secret });
+    await realm.deleteClient(id);
+  });
+
+  test("a public client's lost token is not recovered (no secret tells it from another client under its client_id): the error gives the way back", async () => {
+    const recovery = await realm.createServiceAccount({ roles: ["manage-clients"] });
+    await configureProvider({
+      initialAccessToken: await realm.createInitialAccessToken({ count: 1, expiration: 600 }),
+      recoveryClientId: recovery.clientId,
+      recoveryClientSecret: recovery.clientSecret,
+    });
+    const { id, outs } = await register({ ...where, client_name: "public", redirect_uris: ["https://a.example/cb"], token_endpoint_auth_method: "none" });
+    expect(outs.client_secret).toBeUndefined();
+    const issued = await realm.issueRegistrationAccessToken(id); // the stored token is dead; this one is the holder's
+    await expect(provider.read(id, outs)).rejects.toThrow(/it is a public client, with no client secret to compare.*kcreg\.sh update-token <client_id>/);
+    const stillValid = await fetch(`${realm.registrationUrl("default")}/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${issued}` } });
+    expect(stillValid.status).toBe(200);
+    await realm.deleteClient(id);
+  });
+
   test("delete removes the client", async () => {
     const { id, outs } = await register({ ...where, redirect_uris: ["https://a.example/cb"] });
     await provider.delete(id, outs);

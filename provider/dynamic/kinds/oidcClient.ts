@@ -1,4 +1,5 @@
 import { clientExists } from "../../registration/clientExistence";
+import { secretDigest } from "../../registration/recovery";
 import { Connection, registrationUrl } from "../../registration/connection";
 import { RegistrationAccessTokenRejected, UntrustedRegistrationClientUri } from "../../registration/errors";
 import {
@@ -205,6 +206,29 @@ export const oidcClientKind: ClientKind<Inputs, OidcClientState> = {
   // RFC 7592: a server answers a client it no longer has with 401. Only the server's own OAuth error
   // (not a proxy's page) counts, and only where dropping the client is the answer (read, delete).
   rejectionMeansGone: (_state, e, operation) => operation !== "update" && e.status === 401 && e.serverError !== undefined,
+
+  // Keycloak's RFC 7591 answers carry no internal id, and a client_id can be registered again (through
+  // the default endpoint) once the client is deleted: only the client secret the stack holds tells the
+  // stack's client from someone else's, so a token is minted only for a client with that secret.
+  recoveryRefusal(state, existing) {
+    const what = `cannot recover the registration access token of OIDC client "${state.client_id}"`;
+    const adopt =
+      "Nothing was changed. If the client is this stack's, take it over explicitly: an administrator runs `kcreg.sh update-token <client_id>` " +
+      "and hands you the new token; run `pulumi state delete <urn>` for the resource, give it `adopt: { clientId, registrationAccessToken }` and run `pulumi up`";
+    if (existing.protocol !== undefined && existing.protocol !== "openid-connect") {
+      return `${what}: the client now registered under that client_id is a ${existing.protocol} client, so it is not this resource's. ${adopt}`;
+    }
+    if (state.client_secret === undefined) {
+      return (
+        `${what}: it is a public client, with no client secret to compare, and a client_id can be registered again after a client is deleted, ` +
+        `so the recovery account cannot tell this stack's client from another registered under the same client_id. ${adopt}`
+      );
+    }
+    if (existing.secretSha256 !== secretDigest(state.client_secret)) {
+      return `${what}: the client registered under that client_id does not have the client secret this stack holds: it was registered again by someone else, or its secret was regenerated. ${adopt}`;
+    }
+    return undefined;
+  },
 
   /** Keycloak only (the import id is the clientId; the realm and server come from the provider configuration). */
   async imported(env, at, existing, token) {
