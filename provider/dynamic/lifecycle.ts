@@ -279,7 +279,8 @@ export function clientProvider<I extends BaseInputs, S extends object>(
 
     async create(inputs) {
       registerSecretsIn({ auth: inputs.auth, adopt: inputs.adopt });
-      const marker = ownerMarker(inputs[OWNER_KEY]);
+      // Keyed with the recovery account that alone could later take the client over (see takeOver).
+      const marker = ownerMarker(inputs[OWNER_KEY], recoveryFor(env.settings, kind.locate(env, inputs).origin)?.clientSecret);
       let state: S;
       try {
         if (inputs.adopt) {

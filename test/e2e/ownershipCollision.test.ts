@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import axios from "axios";
 import { CredentialLedger, startKeycloakFront, withoutSecrets, type KeycloakFront } from "../bed/hostileServer";
 import { startKeycloak } from "../bed/keycloak";
@@ -41,7 +41,7 @@ describe("two stacks declaring the same clientId", () => {
   };
 
   /** A stack of the project with its own program dir (so each can declare on its own), IAT and recovery account. */
-  async function stackOf(name: string): Promise<{ stack: PulumiStack; declare: (spec: Record<string, unknown>) => void }> {
+  async function stackOf(name: string): Promise<{ stack: PulumiStack; declare: (spec: Record<string, unknown>) => void; recoverySecret: string }> {
     const programDir = makeProgramDir({ prefix: `collision-${name}`, project: PROJECT, files: { "index.js": PROGRAM } });
     dirs.push(programDir);
     const iat = await realm.createInitialAccessToken({ count: 5, expiration: 3600 });
@@ -60,7 +60,7 @@ describe("two stacks declaring the same clientId", () => {
       },
     });
     stacks.push(stack);
-    return { stack, declare: (spec) => fs.writeFileSync(path.join(programDir, "clients.json"), JSON.stringify(spec, null, 2)) };
+    return { stack, declare: (spec) => fs.writeFileSync(path.join(programDir, "clients.json"), JSON.stringify(spec, null, 2)), recoverySecret: rescue.clientSecret };
   }
 
   async function tokenWorks(token: unknown): Promise<boolean> {
@@ -95,7 +95,8 @@ describe("two stacks declaring the same clientId", () => {
     secrets.add("A's registration access token", aToken);
     const before = await realm.getClient(CLIENT_ID);
     expect(withoutSecrets(before)).toMatchObject({ description: "team A", redirectUris: ["https://a.example.com/*"] });
-    expect(before?.attributes?.[OWNER_ATTRIBUTE]).toBe(createHash("sha256").update(`${PROJECT}/team-a/KeycloakClient/app`).digest("hex"));
+    // Keyed with A's recovery account: no other registrant can compute it.
+    expect(before?.attributes?.[OWNER_ATTRIBUTE]).toBe(createHmac("sha256", a.recoverySecret).update(`${PROJECT}/team-a/KeycloakClient/app`).digest("hex"));
     const digest = (x: unknown) => createHash("sha256").update(JSON.stringify(x)).digest("hex");
     const aState = digest((await a.stack.exportState({ showSecrets: true })).json.deployment.resources);
 

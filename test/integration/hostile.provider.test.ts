@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import axios from "axios";
 import { keycloakClientProvider, oidcClientProvider, samlClientProvider } from "../../provider/dynamic";
 import {
@@ -47,6 +47,8 @@ const PROVIDER = "exports.handler = __hostileSuiteProvider;";
 const OWNER_ATTRIBUTE = "pulumi-keycloak-registration.owner";
 const owner = (stack: string, kind: string, name: string) => `kcreg-hostile/${stack}/${kind}/${name}`;
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+/** The ownership marker a stack with the recovery account writes: an HMAC keyed with the account's secret. */
+const keyedMarker = (s: string) => createHmac("sha256", recovery.clientSecret).update(s).digest("hex");
 const descriptorTemplate = fs.readFileSync(path.join(__dirname, "..", "fixtures", "sp-entity-descriptor.xml"), "utf8");
 const descriptorFor = (entityId: string) => descriptorTemplate.replace('entityID="https://sp.example.com/saml"', `entityID="${entityId}"`);
 
@@ -692,7 +694,7 @@ describe("a clientId registered by someone else is never taken over", () => {
 
     const attempt = await registerWith(kc, { serverUrl: frontA.url, realm: realm.name, clientId: "shared-app", description: "B's", redirectUris: ["https://b.example.com/*"], __owner: owner("stack-b", "KeycloakClient", "app") }).then(() => undefined, (x: unknown) => x);
     await expectUntouched("shared-app", before, a.outs.registrationAccessToken);
-    expect(before?.attributes?.[OWNER_ATTRIBUTE]).toBe(sha256(ownerA));
+    expect(before?.attributes?.[OWNER_ATTRIBUTE]).toBe(keyedMarker(ownerA));
     const e = await failure(Promise.reject(attempt));
     expect(e).toBeInstanceOf(ClientOwnedElsewhere);
     expect((e as RegistrationError).code).toBe("client-owned-elsewhere");
@@ -731,6 +733,31 @@ describe("a clientId registered by someone else is never taken over", () => {
     expectBoundariesHeld();
   });
 
+  test("KeycloakClient: a client registered first by someone else with this resource's marker in its published form is not taken over", async () => {
+    await stackConfig({ recovery: true });
+    const me = owner("stack-a", "KeycloakClient", "squatted");
+    // A registrant of the realm (its own initial access token) computes the marker from public names.
+    const theirIat = await realm.createInitialAccessToken({ count: 1, expiration: 600 });
+    const res = await fetch(realm.registrationUrl("default"), {
+      method: "POST",
+      headers: { Authorization: `Bearer ${theirIat}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ clientId: "squatted", redirectUris: ["https://squatter.example/*"], attributes: { [OWNER_ATTRIBUTE]: sha256(me) } }),
+    });
+    expect(res.status).toBe(201);
+    const theirToken = ((await res.json()) as { registrationAccessToken: string }).registrationAccessToken;
+    const before = await realm.getClient("squatted");
+    expect(before?.attributes?.[OWNER_ATTRIBUTE]).toBe(sha256(me));
+    frontA.clearRequests();
+    const attempt = await registerWith(kc, { serverUrl: frontA.url, realm: realm.name, clientId: "squatted", description: "ours", __owner: me }).then(() => undefined, (x: unknown) => x);
+    await expectUntouched("squatted", before, theirToken);
+    const e = await failure(Promise.reject(attempt));
+    expect(e).toBeInstanceOf(ClientOwnedElsewhere);
+    expect(frontA.count("POST", mintPath)).toBe(0);
+    expect(frontA.count(undefined, defaultPath("squatted"))).toBe(0);
+    await realm.deleteClient("squatted");
+    expectBoundariesHeld();
+  });
+
   test("KeycloakClient: this resource's own lost create (the same owner) is taken over with the recovery account", async () => {
     await stackConfig({ recovery: true });
     const me = owner("stack-a", "KeycloakClient", "lost");
@@ -741,7 +768,7 @@ describe("a clientId registered by someone else is never taken over", () => {
     expect(id).toBe("lost-create");
     expect(frontA.count("POST", mintPath)).toBe(1);
     expect((await realm.getClient(id))?.description).toBe("v1");
-    expect((await realm.getClient(id))?.attributes?.[OWNER_ATTRIBUTE]).toBe(sha256(me));
+    expect((await realm.getClient(id))?.attributes?.[OWNER_ATTRIBUTE]).toBe(keyedMarker(me));
     await expectTokenHeld(keycloakTokenWorks(id, outs.registrationAccessToken));
     await kc.delete(id, outs);
     expectBoundariesHeld();
@@ -756,7 +783,7 @@ describe("a clientId registered by someone else is never taken over", () => {
     frontA.clearRequests();
     const attempt = await registerWith(saml, { serverUrl: frontA.url, realm: realm.name, entityDescriptor: descriptorFor(entityId), __owner: owner("stack-b", "SamlClient", "sp") }).then(() => undefined, (x: unknown) => x);
     await expectUntouched(entityId, before, a.outs.registrationAccessToken);
-    expect(before?.attributes?.[OWNER_ATTRIBUTE]).toBe(sha256(ownerA));
+    expect(before?.attributes?.[OWNER_ATTRIBUTE]).toBe(keyedMarker(ownerA));
     const e = await failure(Promise.reject(attempt));
     expect(e).toBeInstanceOf(ClientOwnedElsewhere);
     expect(e.message).toContain(entityId);

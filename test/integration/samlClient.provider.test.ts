@@ -56,7 +56,14 @@ describe("SAML clients through saml2-entity-descriptor, managed through default"
   });
 
   test("adopt takes over the client registered for the entityID; a create whose answer was lost is taken over with the recovery account", async () => {
-    await configureProvider({ initialAccessToken: await realm.createInitialAccessToken({ count: 2, expiration: 600 }) });
+    // The marker is keyed with the recovery account's secret: the stack has it from its first create.
+    const recovery = await realm.createServiceAccount({ roles: ["manage-clients"] });
+    const withRecovery = async () => ({
+      initialAccessToken: await realm.createInitialAccessToken({ count: 2, expiration: 600 }),
+      recoveryClientId: recovery.clientId,
+      recoveryClientSecret: recovery.clientSecret,
+    });
+    await configureProvider(await withRecovery());
     // __owner is what the SamlClient class passes: the marker is written right after the create.
     const args = { serverUrl, realm: realm.name, entityDescriptor: descriptor, __owner: "proj/dev/SamlClient/sp" };
     const first = await provider.create((await provider.check({}, args)).inputs);
@@ -77,12 +84,7 @@ describe("SAML clients through saml2-entity-descriptor, managed through default"
     // account, a takeover with one.
     await configureProvider({ initialAccessToken: await realm.createInitialAccessToken({ count: 2, expiration: 600 }) });
     await expect(provider.create((await provider.check({}, args)).inputs)).rejects.toThrow(/clientId is already registered/);
-    const recovery = await realm.createServiceAccount({ roles: ["manage-clients"] });
-    await configureProvider({
-      initialAccessToken: await realm.createInitialAccessToken({ count: 2, expiration: 600 }),
-      recoveryClientId: recovery.clientId,
-      recoveryClientSecret: recovery.clientSecret,
-    });
+    await configureProvider(await withRecovery());
     // Another resource (another marker) is refused, and the token the stack holds keeps working.
     await expect(provider.create((await provider.check({}, { ...args, __owner: "other/dev/SamlClient/sp" })).inputs)).rejects.toThrow(/not taken over/);
     expect((await provider.read(ENTITY_ID, outs)).props).toBeDefined();
