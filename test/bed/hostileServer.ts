@@ -257,6 +257,8 @@ export interface HostileBehaviour {
   clientUri?: "self" | "foreign" | "http";
   /** An update's answer names a registration_client_uri on the foreign server (the update itself is applied and the token rotated). */
   moveOnUpdate?: boolean;
+  /** A read's answer carries a new registration access token (RFC 7592 §2.1 allows a server to rotate it on a read) and names a registration_client_uri on the foreign server. */
+  moveOnRead?: boolean;
   read?: CannedAnswer;
   update?: CannedAnswer;
   delete?: CannedAnswer;
@@ -415,6 +417,10 @@ export async function startHostileRegistrationServer(opts: {
         registration_access_token: token,
         registration_client_uri: uriOn(behaviour.moveOnUpdate ? "foreign" : "self", clientId),
       });
+    }
+    if (behaviour.moveOnRead) {
+      record.action = "rotated the token on a read and moved the client URI";
+      return answer(200, { ...client.metadata, client_id: clientId, client_secret_expires_at: 0, registration_access_token: issueToken(clientId), registration_client_uri: uriOn("foreign", clientId) });
     }
     return answer(200, { ...client.metadata, client_id: clientId, client_secret_expires_at: 0, registration_client_uri: uriOn("self", clientId) });
   };

@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { createHash, createHmac } from "node:crypto";
 import axios from "axios";
 import { keycloakClientProvider, oidcClientProvider, samlClientProvider } from "../../provider/dynamic";
+import { warningSink } from "../../provider/dynamic/warnings";
 import {
   ClientOwnedElsewhere,
   RegistrationAccessTokenRejected,
@@ -427,6 +428,35 @@ describe("registration_client_uri is pinned to the registration endpoint's origi
     const read = await oidc.read(id, kept);
     expect(withoutSecrets(read.props)).toMatchObject({ client_name: "moving v1", registration_client_uri: outs.registration_client_uri });
     await oidc.delete(id, read.props as State);
+    expect(hostile.getClient(id)).toBeUndefined();
+    expectBoundariesHeld();
+  });
+
+  test("a read answer that rotates the token and moves the client URI: the new token is kept with the last good URI, and a warning names the refused URI", async () => {
+    await stackConfig();
+    const args = declared(hostile, "read-moving");
+    const { id, outs } = await registerWith(oidc, args);
+    hostile.behaviour.moveOnRead = true;
+    const warnings: string[] = [];
+    const sink = warningSink.sink;
+    warningSink.sink = (m) => warnings.push(m);
+    let read: Awaited<ReturnType<typeof oidc.read>>;
+    try {
+      read = await oidc.read(id, outs);
+    } finally {
+      warningSink.sink = sink;
+      hostile.behaviour.moveOnRead = false;
+    }
+    const props = read.props as State;
+    expect(props.registration_client_uri).toBe(outs.registration_client_uri);
+    expect(props.registration_access_token === outs.registration_access_token).toBe(false);
+    // The server honours only the token of its read's answer: the stack holds it.
+    await expectTokenHeld(hostile.tokenWorks(id, props.registration_access_token as string));
+    expect(hostile.tokenWorks(id, outs.registration_access_token as string)).toBe(false);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(foreign.origin);
+    expect(warnings[0]).toContain(outs.registration_client_uri as string);
+    await oidc.delete(id, props);
     expect(hostile.getClient(id)).toBeUndefined();
     expectBoundariesHeld();
   });

@@ -17,7 +17,8 @@ import { OidcClientInputs, oidcClientArgsSchema } from "../../schema/oidcClient"
 import { BaseInputs, ClientKind, Env, keycloakConnection, WrittenButRefused } from "../lifecycle";
 import { diffOidcClient, keptOidcOverrides, likelyOidcEnforcer, observeOidc, oidcMetadataBody, OidcClientState, OidcMetadata, oidcOverridesOf } from "../oidcDiff";
 import { recordOf } from "../overrides";
-import { warnOfOverrides } from "../warnings";
+import { redact } from "../../registration/redact";
+import { warningSink, warnOfOverrides } from "../warnings";
 import { originOf } from "../settings";
 
 type Inputs = OidcClientInputs & BaseInputs;
@@ -101,14 +102,27 @@ function stateFrom(metadata: ClientMetadata, declared: OidcMetadata & Where, whe
   };
 }
 
-/** The state after a write, with the URI the answer names pinned; a URI moved off-origin keeps the last good one and is reported. */
+/**
+ * The state after an answer, with the URI the answer names pinned. A URI moved off-origin keeps the
+ * last good one, with the answer's token (a server may rotate it on any answer): after a write that is
+ * an error carrying that state; after a read, which Pulumi cannot checkpoint from an error, a warning.
+ */
 function acceptAnswer(env: Env, answer: ClientMetadata, declared: OidcMetadata & Where, where: Where, previous: OidcClientState, written = true): OidcClientState {
   const clientId = String(answer.client_id ?? previous.client_id);
   let state: OidcClientState;
   try {
     state = stateFrom(answer, declared, where, pinnedUri(env, where, clientId, answer.registration_client_uri ?? previous.registration_client_uri), previous, written);
   } catch (e) {
-    throw new WrittenButRefused(stateFrom(answer, declared, where, previous.registration_client_uri, previous, written), e as Error);
+    const kept = stateFrom(answer, declared, where, previous.registration_client_uri, previous, written);
+    if (written || !(e instanceof UntrustedRegistrationClientUri)) throw new WrittenButRefused(kept, e as Error);
+    const named = answer.registration_client_uri === undefined ? "no registration_client_uri" : `registration_client_uri ${JSON.stringify(redactedUrl(String(answer.registration_client_uri)))}`;
+    warningSink.sink(
+      redact(
+        `${clientLabel(kept)}: the server's answer to a read named ${named}, not on the registration endpoint's origin; the registration access token is never sent there. ` +
+          `The answer was kept with the last good URL, ${kept.registration_client_uri}, and the token it carried. Check the server's configuration of its public URL`,
+      ),
+    );
+    return kept;
   }
   if (written) warnOfOverrides(clientLabel(state), previous.serverOverrides, state.serverOverrides, likelyOidcEnforcer);
   return state;
