@@ -196,7 +196,7 @@ describe("OidcClient against Keycloak's openid-connect endpoint", () => {
     const { id, outs } = await register({ ...where, client_name: "public", redirect_uris: ["https://a.example/cb"], token_endpoint_auth_method: "none" });
     expect(outs.client_secret).toBeUndefined();
     const issued = await realm.issueRegistrationAccessToken(id); // the stored token is dead; this one is the holder's
-    await expect(provider.read(id, outs)).rejects.toThrow(/it is a public client, with no client secret to compare.*kcreg\.sh update-token <client_id>/);
+    await expect(provider.read(id, outs)).rejects.toThrow(/it has no client secret to compare \(a public client, or one that authenticates with a key\).*kcreg\.sh update-token <client_id>/);
     const stillValid = await fetch(`${realm.registrationUrl("default")}/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${issued}` } });
     expect(stillValid.status).toBe(200);
     await realm.deleteClient(id);

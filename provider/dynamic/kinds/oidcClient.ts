@@ -234,7 +234,7 @@ export const oidcClientKind: ClientKind<Inputs, OidcClientState> = {
     }
     if (state.client_secret === undefined) {
       return (
-        `${what}: it is a public client, with no client secret to compare, and a client_id can be registered again after a client is deleted, ` +
+        `${what}: it has no client secret to compare (a public client, or one that authenticates with a key), and a client_id can be registered again after a client is deleted, ` +
         `so the recovery account cannot tell this stack's client from another registered under the same client_id. ${adopt}`
       );
     }
