@@ -9,7 +9,7 @@ import { redact, registerSecretsIn } from "../registration/redact";
 import { Auth, CONFIG_NAMESPACE } from "../schema/connection";
 import { problemsFrom, withoutPrintedCredentials } from "../schema/issues";
 import { OWNER_ATTRIBUTE, OWNER_KEY, ownerMarker } from "./ownership";
-import { credentialsFor, originOf, ProviderSettings, recoveryFor, settingsFromConfig } from "./settings";
+import { baseOf, Binding, credentialsFor, ProviderSettings, recoveryFor, settingsFromConfig } from "./settings";
 import { containsUnknown, withoutUnknowns } from "./unknowns";
 
 /**
@@ -29,9 +29,8 @@ export interface BaseInputs {
   [OWNER_KEY]?: string;
 }
 
-/** Where a client lives: the origin credentials are bound to and, on Keycloak, the realm's connection. */
-export interface Location {
-  origin: string | undefined;
+/** Where a client lives: what credentials are bound to (see `Binding`) and, on Keycloak, the realm's connection. */
+export interface Location extends Binding {
   keycloak?: Connection;
 }
 
@@ -172,7 +171,7 @@ export function clientProvider<I extends BaseInputs, S extends object>(
       }
       // Keycloak answers a dead token and a deleted client alike: its authorization endpoint tells them apart.
       if (!(await clientExists(where.keycloak, kind.clientIdOf(state)))) return { gone: true };
-      const recovery = recoveryFor(env.settings, where.origin);
+      const recovery = recoveryFor(env.settings, where.base);
       if (!recovery) throw e;
       const existing = await findClient(where.keycloak, recovery, kind.clientIdOf(state));
       if (!existing) {
@@ -222,7 +221,7 @@ export function clientProvider<I extends BaseInputs, S extends object>(
    */
   async function takeOver(inputs: I, clientId: string, inUse: ClientIdInUse, marker: string | undefined): Promise<{ id: string; outs: S }> {
     const where = kind.locate(env, inputs);
-    const recovery: RecoveryCredentials | undefined = where.keycloak ? recoveryFor(env.settings, where.origin) : undefined;
+    const recovery: RecoveryCredentials | undefined = where.keycloak ? recoveryFor(env.settings, where.base) : undefined;
     if (!where.keycloak || !recovery) throw inUse;
     const existing = await findClient(where.keycloak, recovery, clientId);
     if (!existing) throw inUse;
@@ -263,7 +262,7 @@ export function clientProvider<I extends BaseInputs, S extends object>(
       registerSecretsIn({ auth: inputs.auth, adopt: inputs.adopt });
       const creating = !olds || Object.keys(olds).length === 0;
       if (creating && !inputs.adopt && !containsUnknown(args)) {
-        const choice = credentialsFor(env.settings, inputs.auth, kind.locate(env, inputs).origin);
+        const choice = credentialsFor(env.settings, inputs.auth, kind.locate(env, inputs));
         const problem = "problem" in choice ? choice.problem : kind.credentialsProblem?.(inputs, choice.credentials);
         if (problem) return { failures: [{ property: "auth", reason: problem }] };
       }
@@ -280,18 +279,18 @@ export function clientProvider<I extends BaseInputs, S extends object>(
     async create(inputs) {
       registerSecretsIn({ auth: inputs.auth, adopt: inputs.adopt });
       // Keyed with the recovery account that alone could later take the client over (see takeOver).
-      const marker = ownerMarker(inputs[OWNER_KEY], recoveryFor(env.settings, kind.locate(env, inputs).origin)?.clientSecret);
+      const marker = ownerMarker(inputs[OWNER_KEY], recoveryFor(env.settings, kind.locate(env, inputs).base)?.clientSecret);
       let state: S;
       try {
         if (inputs.adopt) {
           state = await kind.adopt(env, inputs, inputs.adopt.registrationAccessToken);
         } else {
           const where = kind.locate(env, inputs);
-          const choice = credentialsFor(env.settings, inputs.auth, where.origin);
+          const choice = credentialsFor(env.settings, inputs.auth, where);
           const problem = "problem" in choice ? choice.problem : kind.credentialsProblem?.(inputs, choice.credentials);
           if ("problem" in choice || problem) throw new Error(`${kind.name}: ${problem}`);
           // A stack service account fetches its token from the configured server; a resource's own from the resource's.
-          const tokenServer = choice.fromStack ? env.settings.serverUrl! : (where.keycloak?.serverUrl ?? where.origin ?? "");
+          const tokenServer = choice.fromStack ? env.settings.serverUrl! : (where.keycloak?.serverUrl ?? where.base ?? "");
           const realm = where.keycloak?.realm ?? "";
           const auth = await bearerFor({ serverUrl: tokenServer, realm, transport: env.settings.transport }, choice.credentials);
           try {
@@ -360,7 +359,7 @@ export function clientProvider<I extends BaseInputs, S extends object>(
       }
       const where = { serverUrl: at.serverUrl.replace(/\/+$/, ""), realm: at.realm };
       const conn: Connection = { ...where, transport: env.settings.transport };
-      const recovery = recoveryFor(env.settings, originOf(where.serverUrl));
+      const recovery = recoveryFor(env.settings, baseOf(where.serverUrl));
       if (!recovery) {
         throw new Error(
           `${what}: importing needs the recovery account, which issues the client a fresh registration access token. ` +

@@ -10,12 +10,13 @@ import { Auth, CONFIG_NAMESPACE, ConfigKey } from "../schema/connection";
  * (`keycloak-registration:<key>`) or, failing that, from `KEYCLOAK_REGISTRATION_<KEY>` environment
  * variables. Credentials live only here, in memory: never in resource inputs or the serialized provider.
  *
- * The stack-wide credentials and the recovery account are bound to one origin, that of the configured
- * `serverUrl`: a token issued by that Keycloak is never sent to another host a program names.
+ * The stack-wide credentials and the recovery account are bound to one Keycloak, the configured
+ * `serverUrl` (its origin and its path): a token issued by that Keycloak is never sent to another host a
+ * program names, nor to another Keycloak behind the same gateway (https://gw/kc-b for https://gw/kc-a).
  */
 export interface ProviderSettings {
-  /** scheme://host:port of `keycloak-registration:serverUrl`; the only origin stack-wide credentials go to. */
-  origin?: string;
+  /** `keycloak-registration:serverUrl` as a base (see `baseOf`): the only Keycloak stack-wide credentials go to. */
+  base?: string;
   /** The configured serverUrl itself (a service account's token endpoint lives under it). */
   serverUrl?: string;
   credentials?: CreateCredentials;
@@ -35,6 +36,33 @@ export function originOf(url: string | undefined): string | undefined {
   if (!url || !URL.canParse(url)) return undefined;
   const u = new URL(url);
   return u.protocol === "http:" || u.protocol === "https:" ? u.origin : undefined;
+}
+
+/**
+ * A URL as credentials are bound to it: scheme://host:port and the path, without a trailing slash,
+ * query or fragment (https://gw.example.com/kc-a), or undefined when it is no http(s) URL. The host and
+ * the dot segments are normalised by WHATWG URL parsing; the path is compared as written.
+ */
+export function baseOf(url: string | undefined): string | undefined {
+  if (!url || !URL.canParse(url)) return undefined;
+  const u = new URL(url);
+  if (u.protocol !== "http:" && u.protocol !== "https:") return undefined;
+  return u.origin + u.pathname.replace(/\/+$/, "");
+}
+
+/** Keycloak's own registration endpoints: `<base>/realms/<realm>/clients-registrations/<provider>`. */
+const KEYCLOAK_ENDPOINT = /^(.*)\/realms\/[^/]+\/clients-registrations(?:\/.*)?$/;
+
+/**
+ * Where a registration endpoint lives, for binding credentials: a Keycloak endpoint belongs to that
+ * Keycloak's base URL, which must be the configured serverUrl exactly; any other RFC 7591 endpoint must
+ * sit under the configured serverUrl (an issuer such as https://op.example.com serves /reg).
+ */
+export function endpointLocation(endpoint: string | undefined): { base?: string; endpoint?: string } {
+  const at = baseOf(endpoint);
+  if (at === undefined) return {};
+  const keycloak = KEYCLOAK_ENDPOINT.exec(at);
+  return keycloak ? { base: keycloak[1] } : { endpoint: at };
 }
 
 export function settingsFromConfig(config: pulumi.dynamic.Config | undefined): ProviderSettings {
@@ -67,7 +95,7 @@ export function settingsFrom(fromConfig: Lookup): ProviderSettings {
   else if (bearer) credentials = { kind: "bearerToken", token: bearer };
   else if (saId && saSecret) credentials = { kind: "serviceAccount", clientId: saId, clientSecret: saSecret, realm: get("serviceAccountRealm") };
   else if (/^(true|1|yes)$/i.test(get("anonymous") ?? "")) credentials = { kind: "anonymous" };
-  return { origin: originOf(serverUrl), serverUrl, credentials, recovery, transport };
+  return { base: baseOf(serverUrl), serverUrl, credentials, recovery, transport };
 }
 
 /** The credentials a resource's own `auth` gives, if any. */
@@ -84,33 +112,49 @@ export type CredentialsChoice =
   | { problem: string };
 
 /**
- * Which credentials register a client at `origin`: the resource's own `auth`, else the stack's, but
- * the stack's only when `origin` is the configured serverUrl's.
+ * Where a client is registered, for binding credentials: the base URL of its Keycloak, or the
+ * registration endpoint of another RFC 7591 server. Both undefined: no usable URL.
  */
-export function credentialsFor(s: ProviderSettings, auth: Auth | undefined, origin: string | undefined): CredentialsChoice {
+export interface Binding {
+  base?: string;
+  endpoint?: string;
+}
+
+/** Whether the configured serverUrl's credentials may go to `at`. */
+export function servedByStack(s: ProviderSettings, at: Binding): boolean {
+  if (s.base === undefined) return false;
+  if (at.base !== undefined) return at.base === s.base;
+  return at.endpoint !== undefined && (at.endpoint === s.base || at.endpoint.startsWith(`${s.base}/`));
+}
+
+/**
+ * Which credentials register a client at `at`: the resource's own `auth`, else the stack's, but
+ * the stack's only when `at` is the configured serverUrl's Keycloak.
+ */
+export function credentialsFor(s: ProviderSettings, auth: Auth | undefined, at: Binding): CredentialsChoice {
   const own = resourceCredentials(auth);
   if (own) return { credentials: own, fromStack: false };
   if (!s.credentials) return { problem: NO_CREDENTIALS_HINT };
-  if (!s.origin) {
+  if (!s.base) {
     return {
       problem:
         `the stack's credentials are bound to ${CONFIG_NAMESPACE}:serverUrl, which is not set: run \`pulumi config set ${CONFIG_NAMESPACE}:serverUrl <Keycloak URL>\` ` +
         "(the server those credentials were issued by), or give the resource its own `auth`",
     };
   }
-  if (origin !== s.origin) {
+  if (!servedByStack(s, at)) {
     return {
       problem:
-        `the stack's credentials are only sent to ${s.origin} (${CONFIG_NAMESPACE}:serverUrl), and this client is registered at ${origin ?? "an unknown origin"}: ` +
+        `the stack's credentials are only sent to ${s.base} (${CONFIG_NAMESPACE}:serverUrl), and this client is registered at ${at.base ?? at.endpoint ?? "an unknown URL"}: ` +
         "give the resource its own `auth` for that server (or `auth: { anonymous: true }`)",
     };
   }
   return { credentials: s.credentials, fromStack: true };
 }
 
-/** The recovery account, when it may be used for a client at `origin`. */
-export function recoveryFor(s: ProviderSettings, origin: string | undefined): RecoveryCredentials | undefined {
-  return s.recovery && s.origin !== undefined && origin === s.origin ? s.recovery : undefined;
+/** The recovery account, when it may be used for a client of the Keycloak at `base`. */
+export function recoveryFor(s: ProviderSettings, base: string | undefined): RecoveryCredentials | undefined {
+  return s.recovery && s.base !== undefined && base === s.base ? s.recovery : undefined;
 }
 
 export const NO_CREDENTIALS_HINT =

@@ -29,7 +29,7 @@ import type { AddressInfo } from "node:net";
 export interface Violation {
   /** The credential's label (never its value). */
   label: string;
-  /** The origins it was issued for. */
+  /** The bases (origins, or origins with a path) it was issued for. */
   issuedFor: string[];
   /** The server and origin it reached. */
   server: string;
@@ -39,22 +39,26 @@ export interface Violation {
 }
 
 export class CredentialLedger {
-  private readonly issued = new Map<string, { label: string; origins: Set<string> }>();
+  private readonly issued = new Map<string, { label: string; bases: Set<string> }>();
   private readonly counters = new Map<string, number>();
-  /** Every known credential that reached an origin it was not issued for. */
+  /** Every known credential that reached a URL outside the bases it was issued for. */
   readonly violations: Violation[] = [];
 
-  /** Records that `value` was issued for `origin`. Short values are ignored: they cannot be issued secrets. */
-  issue(label: string, value: unknown, origin: string): void {
+  /**
+   * Records that `value` was issued for `base`: an origin (scheme://host:port, every path on it) or an
+   * origin with a path (http://127.0.0.1:1234/kc-a: that path and below only, as behind a gateway that
+   * routes paths to different servers). Short values are ignored: they cannot be issued secrets.
+   */
+  issue(label: string, value: unknown, base: string): void {
     if (typeof value !== "string" || value.length < 16) return;
     const entry = this.issued.get(value);
     if (entry) {
-      entry.origins.add(origin);
+      entry.bases.add(base);
       return;
     }
     const n = (this.counters.get(label) ?? 0) + 1;
     this.counters.set(label, n);
-    this.issued.set(value, { label: n === 1 ? label : `${label} #${n}`, origins: new Set([origin]) });
+    this.issued.set(value, { label: n === 1 ? label : `${label} #${n}`, bases: new Set([base]) });
   }
 
   /** The label of a known value, or undefined. */
@@ -65,19 +69,21 @@ export class CredentialLedger {
   /** Where `value` may go, or undefined when it is not known. */
   originsOf(value: string): string[] | undefined {
     const e = this.issued.get(value);
-    return e ? [...e.origins] : undefined;
+    return e ? [...e.bases] : undefined;
   }
 
   /**
    * The labels of the known credentials in one request's headers and body, as received by `server`
-   * at `origin`; each one issued for another origin is recorded as a violation.
+   * at `origin` for `path`; each one issued for no base that holds `origin` + `path` is recorded as a
+   * violation.
    */
   inspect(server: string, origin: string, method: string, path: string, text: string): string[] {
     const found: string[] = [];
-    for (const [value, { label, origins }] of this.issued) {
+    const url = origin + path.replace(/[?#].*$/, "");
+    for (const [value, { label, bases }] of this.issued) {
       if (!text.includes(value)) continue;
       found.push(label);
-      if (!origins.has(origin)) this.violations.push({ label, issuedFor: [...origins], server, origin, method, path });
+      if (![...bases].some((b) => url === b || url.startsWith(`${b}/`))) this.violations.push({ label, issuedFor: [...bases], server, origin, method, path });
     }
     return found;
   }
@@ -494,9 +500,11 @@ export interface FrontRule extends RequestMatch {
 }
 
 export interface KeycloakFront extends RequestLog {
-  /** Give this to the provider as serverUrl. */
+  /** Give this to the provider as serverUrl (with mounts: the first mount's). */
   url: string;
   origin: string;
+  /** The serverUrl of Keycloak under one of the front's mounts. */
+  urlAt(mount: string): string;
   /** How many actions were taken since the front started. */
   readonly actionsTaken: number;
   addRule(rule: FrontRule): void;
@@ -507,12 +515,21 @@ export interface KeycloakFront extends RequestLog {
 /** JSON fields of Keycloak's answers that carry a credential, entered in the ledger for the front's origin. */
 const ISSUED_FIELDS = ["registrationAccessToken", "registration_access_token", "access_token", "refresh_token", "secret", "client_secret", "token"];
 
+export interface FrontOptions {
+  /**
+   * Serve Keycloak under these path prefixes only (e.g. ["/kc-a", "/kc-b"]), as a gateway that routes
+   * paths to different Keycloaks on one origin: the prefix is stripped before forwarding, credentials
+   * in an answer are issued for the prefix they came through, and any other path is answered 404.
+   */
+  mounts?: string[];
+}
+
 /**
  * A front of the real Keycloak at `upstream` on its own loopback port (its own origin): the provider
  * is given the front's URL as serverUrl. Host is rewritten to the upstream's, so Keycloak issues
  * tokens for its own URL and they work through any front and directly.
  */
-export async function startKeycloakFront(upstream: string, ledger: CredentialLedger, name = "Keycloak front"): Promise<KeycloakFront> {
+export async function startKeycloakFront(upstream: string, ledger: CredentialLedger, name = "Keycloak front", options: FrontOptions = {}): Promise<KeycloakFront> {
   const target = new URL(upstream);
   const log = requestLog();
   const rules: Array<FrontRule & { left: number; armed: boolean }> = [];
@@ -533,6 +550,14 @@ export async function startKeycloakFront(upstream: string, ledger: CredentialLed
       authorization: req.headers.authorization !== undefined,
     };
     log.push(record);
+    const mount = options.mounts?.find((m) => path === m || path.startsWith(`${m}/`) || path.startsWith(`${m}?`));
+    if (options.mounts && mount === undefined) {
+      record.status = 404;
+      res.writeHead(404, { "Content-Type": "text/html" }).end(HTML(404, "no server is mounted at this path"));
+      return;
+    }
+    const upstreamPath = mount === undefined ? path : path.slice(mount.length) || "/";
+    const issuedFor = origin + (mount ?? "");
     const rule = rules.find((r) => r.left > 0 && r.armed && matches(r, method, path));
     if (rule) {
       rule.left--;
@@ -555,7 +580,7 @@ export async function startKeycloakFront(upstream: string, ledger: CredentialLed
     delete headers["transfer-encoding"];
     const upstreamRes = await new Promise<http.IncomingMessage | undefined>((resolve) => {
       // A connection per request: a kept-alive socket Keycloak closed meanwhile would reset the provider's request.
-      const r = http.request({ host: target.hostname, port: target.port, method, path, headers, agent: false }, resolve);
+      const r = http.request({ host: target.hostname, port: target.port, method, path: upstreamPath, headers, agent: false }, resolve);
       r.on("error", () => resolve(undefined));
       r.end(body);
     });
@@ -575,7 +600,7 @@ export async function startKeycloakFront(upstream: string, ledger: CredentialLed
         }
         for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
           if (!item || typeof item !== "object") continue;
-          for (const field of ISSUED_FIELDS) ledger.issue(`${field} from ${name}`, (item as Record<string, unknown>)[field], origin);
+          for (const field of ISSUED_FIELDS) ledger.issue(`${field} from ${name}`, (item as Record<string, unknown>)[field], issuedFor);
         }
       } catch {
         /* not JSON after all: forwarded as is */
@@ -614,8 +639,9 @@ export async function startKeycloakFront(upstream: string, ledger: CredentialLed
   return {
     ...log,
     requests: log.requests,
-    url: origin,
+    url: origin + (options.mounts?.[0] ?? ""),
     origin,
+    urlAt: (mount) => origin + mount,
     get actionsTaken() {
       return actionsTaken;
     },

@@ -58,12 +58,14 @@ let ledger: CredentialLedger;
 let foreign: ForeignServer;
 let frontA: KeycloakFront;
 let frontB: KeycloakFront;
+/** One origin, two Keycloaks by path (the same Keycloak here, but the provider cannot know): /kc-a is the configured serverUrl in the gateway cases. */
+let gateway: KeycloakFront;
 let hostile: HostileRegistrationServer;
 let hostileTls: HostileRegistrationServer;
 let ca: PrivateCa | undefined;
 let recovery: { clientId: string; clientSecret: string };
 
-const figures = { cases: 0, offOrigin: 0, tokensLost: 0, foreignTouched: 0 };
+const figures = { cases: 0, offBounds: 0, tokensLost: 0, foreignTouched: 0 };
 let violationsBefore = 0;
 
 beforeAll(async () => {
@@ -72,25 +74,27 @@ beforeAll(async () => {
   foreign = await startForeignServer(ledger);
   frontA = await startKeycloakFront(realm.server.url, ledger, "Keycloak front A (configured serverUrl)");
   frontB = await startKeycloakFront(realm.server.url, ledger, "Keycloak front B (another origin)");
+  gateway = await startKeycloakFront(realm.server.url, ledger, "gateway with two Keycloaks (/kc-a, /kc-b)", { mounts: ["/kc-a", "/kc-b"] });
   hostile = await startHostileRegistrationServer({ ledger, foreign });
   ca = createPrivateCa();
   hostileTls = await startHostileRegistrationServer({ ledger, foreign, tls: ca.issue("hostile", { ip: ["127.0.0.1"] }), name: "hostile registration server (TLS)" });
   recovery = await realm.createServiceAccount({ roles: ["manage-clients"] });
   ledger.issue("recovery client secret", recovery.clientSecret, frontA.origin);
+  ledger.issue("recovery client secret", recovery.clientSecret, gateway.urlAt("/kc-a"));
 });
 
 afterAll(async () => {
   process.stderr.write(
-    `hostile servers: ${figures.cases} cases tried, ${figures.offOrigin} requests off-origin, ${figures.tokensLost} tokens lost, ${figures.foreignTouched} foreign clients touched\n`,
+    `hostile servers: ${figures.cases} cases tried, ${figures.offBounds} requests out of bounds (another origin, another path, or plaintext), ${figures.tokensLost} tokens lost, ${figures.foreignTouched} foreign clients touched\n`,
   );
-  await Promise.all([foreign?.close(), frontA?.close(), frontB?.close(), hostile?.close(), hostileTls?.close()]);
+  await Promise.all([foreign?.close(), frontA?.close(), frontB?.close(), gateway?.close(), hostile?.close(), hostileTls?.close()]);
   ca?.remove();
   await realm?.remove();
 });
 
 beforeEach(() => {
   figures.cases++;
-  for (const s of [foreign, frontA, frontB, hostile, hostileTls]) s.clearRequests();
+  for (const s of [foreign, frontA, frontB, gateway, hostile, hostileTls]) s.clearRequests();
   frontA.clearRules();
   frontB.clearRules();
   for (const h of [hostile, hostileTls]) for (const k of Object.keys(h.behaviour)) delete (h.behaviour as Record<string, unknown>)[k];
@@ -100,7 +104,7 @@ beforeEach(() => {
 afterEach(() => {
   // Counted whether the test passed or not: the figures are what the servers saw.
   const plaintext = hostileTls.requests.filter((r) => r.origin === hostileTls.plainOrigin).length;
-  figures.offOrigin += foreign.requests.length + plaintext + (ledger.violations.length - violationsBefore);
+  figures.offBounds += foreign.requests.length + plaintext + (ledger.violations.length - violationsBefore);
 });
 
 /** Nothing reached the foreign server, nothing travelled in plaintext to the TLS server, no credential reached an origin it was not issued for. */
@@ -231,7 +235,7 @@ const defaultPath = (clientId: string) => `/realms/${realm.name}/clients-registr
 // 1. Origin-bound credentials.
 // ---------------------------------------------------------------------------------------------
 
-describe("the stack's credentials and recovery account go only to the configured serverUrl's origin", () => {
+describe("the stack's credentials and recovery account go only to the configured serverUrl (its origin and its path)", () => {
   test("an OidcClient at a registration endpoint on another origin fails check on `auth` and the server there gets nothing; with its own auth it works there", async () => {
     await stackConfig({ recovery: true });
     const args = { registrationEndpoint: hostile.registrationEndpoint, client_name: "elsewhere", redirect_uris: ["https://app.example.com/cb"], __owner: owner("s", "OidcClient", "elsewhere") };
@@ -359,6 +363,73 @@ describe("the stack's credentials and recovery account go only to the configured
     // (The service account's token may come from the provider's cache: then the secret is not sent at all.)
     expect(frontA.requests.filter((r) => r.credentials.includes("recovery client secret") && r.path !== tokenEndpoint())).toEqual([]);
     await kc.delete(home.id, recovered.props as State);
+    expectBoundariesHeld();
+  });
+  test("behind one gateway, the stack's credentials go to serverUrl's path only: every kind at /kc-b fails check on `auth`; with its own auth it registers there", async () => {
+    const a = gateway.urlAt("/kc-a");
+    const b = gateway.urlAt("/kc-b");
+    const iat = await realm.createInitialAccessToken({ count: 2, expiration: 600 });
+    ledger.issue("stack initial access token (gateway)", iat, a);
+    await configureAll({ serverUrl: a, initialAccessToken: iat, recoveryClientId: recovery.clientId, recoveryClientSecret: recovery.clientSecret });
+    const away = [
+      await checkThenCreate(kc, { serverUrl: b, realm: realm.name, clientId: "gw-away", __owner: owner("s", "KeycloakClient", "gw-away") }),
+      await checkThenCreate(oidc, { serverUrl: b, realm: realm.name, redirect_uris: ["https://a.example/cb"] }),
+      await checkThenCreate(oidc, { registrationEndpoint: `${b}/realms/${realm.name}/clients-registrations/openid-connect`, redirect_uris: ["https://a.example/cb"] }),
+      await checkThenCreate(saml, { serverUrl: b, realm: realm.name, entityDescriptor: descriptorFor("https://sp.example.com/saml/gw"), __owner: owner("s", "SamlClient", "gw") }),
+    ];
+    expect(away.map((failures) => failures?.map((f) => f.property))).toEqual([["auth"], ["auth"], ["auth"], ["auth"]]);
+    expect(away.map((failures) => [failures![0]!.reason.includes(a), failures![0]!.reason.includes(b)])).toEqual([
+      [true, true],
+      [true, true],
+      [true, true],
+      [true, true],
+    ]);
+    expect(gateway.requests).toEqual([]);
+
+    // At /kc-a the same configuration registers; at /kc-b a resource's own auth does.
+    const home = await registerWith(kc, { serverUrl: a, realm: realm.name, clientId: "gw-home", __owner: owner("s", "KeycloakClient", "gw-home") });
+    expect(gateway.count("POST", `/kc-a/realms/${realm.name}/clients-registrations/default`)).toBe(1);
+    const iatB = await ownIat(b);
+    const own = await registerWith(kc, { serverUrl: b, realm: realm.name, clientId: "gw-away", auth: { initialAccessToken: iatB }, __owner: owner("s", "KeycloakClient", "gw-away") });
+    expect(gateway.count("POST", `/kc-b/realms/${realm.name}/clients-registrations/default`)).toBe(1);
+    await expectTokenHeld(keycloakTokenWorks(own.id, own.outs.registrationAccessToken));
+    await kc.delete(own.id, own.outs);
+    await kc.delete(home.id, home.outs);
+    expect(gateway.requests.filter((r) => r.path.startsWith("/kc-b")).flatMap((r) => r.credentials).filter((l) => /^stack|recovery/.test(l))).toEqual([]);
+    expectBoundariesHeld();
+  });
+
+  test("behind one gateway, the recovery account serves serverUrl's path only: a lost token at /kc-b fails as if none were configured, and its secret reaches no /kc-b path", async () => {
+    const a = gateway.urlAt("/kc-a");
+    const b = gateway.urlAt("/kc-b");
+    await configureAll({ serverUrl: a, recoveryClientId: recovery.clientId, recoveryClientSecret: recovery.clientSecret });
+    const iatB = await ownIat(b);
+    const away = await registerWith(kc, { serverUrl: b, realm: realm.name, clientId: "gw-recovery-away", description: "v0", auth: { initialAccessToken: iatB }, __owner: owner("s", "KeycloakClient", "gw-recovery-away") });
+    await realm.issueRegistrationAccessToken("gw-recovery-away"); // the stored token is lost
+    const before = await realm.getClient("gw-recovery-away");
+    gateway.clearRequests();
+
+    for (const attempt of [
+      () => kc.read(away.id, away.outs),
+      () => applyWith(kc, away.id, away.outs, { ...away.inputs, description: "v1" }),
+      () => kc.delete(away.id, away.outs),
+    ]) {
+      expect(await failure(attempt())).toBeInstanceOf(RegistrationAccessTokenRejected);
+    }
+    expect(gateway.count(undefined, "/protocol/openid-connect/token")).toBe(0);
+    expect(gateway.count(undefined, "/admin/")).toBe(0);
+    expect(gateway.requests.flatMap((r) => r.credentials).filter((l) => l.startsWith("recovery client secret"))).toEqual([]);
+    expect(withoutSecrets(await realm.getClient("gw-recovery-away"))).toEqual(withoutSecrets(before));
+
+    // Counter-check: at /kc-a the same loss is recovered through the gateway.
+    const iatA = await ownIat(a);
+    const home = await registerWith(kc, { serverUrl: a, realm: realm.name, clientId: "gw-recovery-home", auth: { initialAccessToken: iatA }, __owner: owner("s", "KeycloakClient", "gw-recovery-home") });
+    await realm.issueRegistrationAccessToken("gw-recovery-home");
+    const recovered = await kc.read(home.id, home.outs);
+    await expectTokenHeld(keycloakTokenWorks(home.id, recovered.props?.registrationAccessToken));
+    expect(gateway.count(undefined, `/kc-a/admin/realms/${realm.name}/clients`)).toBeGreaterThan(0);
+    await kc.delete(home.id, recovered.props as State);
+    await realm.deleteClient("gw-recovery-away");
     expectBoundariesHeld();
   });
 });

@@ -23,7 +23,7 @@ import { recordOf } from "../overrides";
 import { warnOfOverrides } from "../warnings";
 import { BaseInputs, ClientKind, Env, keycloakConnection } from "../lifecycle";
 import { OWNER_ATTRIBUTE } from "../ownership";
-import { originOf } from "../settings";
+import { baseOf } from "../settings";
 
 type Inputs = KeycloakClientInputs & BaseInputs & { fetchAdapterConfig?: boolean };
 
@@ -91,7 +91,7 @@ export const keycloakClientKind: ClientKind<Inputs, KeycloakClientState> = {
   name: "KeycloakClient",
   schema: keycloakClientArgsSchema,
   unknownReplaces: ["serverUrl", "realm", "clientId", "protocol"],
-  locate: (env, s) => ({ origin: originOf(s.serverUrl), keycloak: keycloakConnection(env, s) }),
+  locate: (env, s) => ({ base: baseOf(s.serverUrl), keycloak: keycloakConnection(env, s) }),
 
   diff(olds, news) {
     const d = diffClient(olds, news);

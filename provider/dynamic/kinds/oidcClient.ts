@@ -19,7 +19,7 @@ import { diffOidcClient, keptOidcOverrides, likelyOidcEnforcer, observeOidc, oid
 import { recordOf } from "../overrides";
 import { redact } from "../../registration/redact";
 import { warningSink, warnOfOverrides } from "../warnings";
-import { originOf } from "../settings";
+import { baseOf, endpointLocation, originOf } from "../settings";
 
 type Inputs = OidcClientInputs & BaseInputs;
 
@@ -143,7 +143,7 @@ export const oidcClientKind: ClientKind<Inputs, OidcClientState> = {
   name: "OidcClient",
   schema: oidcClientArgsSchema,
   unknownReplaces: ["serverUrl", "realm", "registrationEndpoint", "client_id"],
-  locate: (env, s) => ({ origin: originOf(s.registrationEndpoint ?? s.serverUrl), keycloak: keycloakOf(env, s) }),
+  locate: (env, s) => ({ ...(s.registrationEndpoint !== undefined ? endpointLocation(s.registrationEndpoint) : { base: baseOf(s.serverUrl) }), keycloak: keycloakOf(env, s) }),
 
   credentialsProblem(inputs, credentials) {
     if (credentials.kind === "serviceAccount" && inputs.registrationEndpoint !== undefined) {

@@ -5,7 +5,7 @@ import { parseEntityDescriptor, samlClientArgsSchema, SamlClientInputs } from ".
 import { BaseInputs, ClientKind, keycloakConnection } from "../lifecycle";
 import { OWNER_ATTRIBUTE } from "../ownership";
 import { diffSamlClient, SamlClientState, samlSettings } from "../samlDiff";
-import { originOf } from "../settings";
+import { baseOf } from "../settings";
 
 type Inputs = SamlClientInputs & BaseInputs;
 
@@ -39,7 +39,7 @@ export const samlClientKind: ClientKind<Inputs, SamlClientState> = {
   name: "SamlClient",
   schema: samlClientArgsSchema,
   unknownReplaces: ["serverUrl", "realm", "entityDescriptor"],
-  locate: (env, s) => ({ origin: originOf(s.serverUrl), keycloak: keycloakConnection(env, s) }),
+  locate: (env, s) => ({ base: baseOf(s.serverUrl), keycloak: keycloakConnection(env, s) }),
 
   diff(olds, news) {
     const d = diffSamlClient(olds, news);
