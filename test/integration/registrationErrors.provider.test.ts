@@ -151,6 +151,9 @@ describe("every refusal of the registration service is a clear, token-free error
     e = await failure(() => register({ ...where(), clientId: "bad-redirect", redirectUris: ["javascript:alert(1)"] }));
     expect(e).toBeInstanceOf(InvalidClientMetadata);
     expect(e.message).toContain("A redirect URI uses an illegal scheme");
+    // RFC 7591's code names the field, so the advice does too (not "Keycloak's message": any server may answer it).
+    expect((e as InvalidClientMetadata).serverError).toBe("invalid_redirect_uri");
+    expect(e.message).toContain("Fix the redirect URIs (redirect_uris on OidcClient, redirectUris on KeycloakClient)");
   });
 });
 
