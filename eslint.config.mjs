@@ -14,6 +14,16 @@ export default tseslint.config(
     },
   },
   {
+    // A failed `expect(p).rejects` prints what p resolved to: a provider's state, tokens in plaintext.
+    files: ["test/integration/**/*.ts", "test/e2e/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "MemberExpression[property.name='rejects']", message: "Use rejection() from test/support/rejection: `.rejects` prints the resolved value (tokens) when the call succeeds." },
+      ],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.cjs", "**/*.mjs"],
     languageOptions: {
       globals: { require: "readonly", module: "writable", exports: "writable", process: "readonly", __dirname: "readonly", console: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", URL: "readonly" },
