@@ -40,13 +40,15 @@ export function originOf(url: string | undefined): string | undefined {
 
 /**
  * A URL as credentials are bound to it: scheme://host:port and the path, without a trailing slash,
- * query or fragment (https://gw.example.com/kc-a), or undefined when it is no http(s) URL. The host and
+ * query or fragment (https://gw.example.com/kc-a), or undefined when it is no http(s) URL or its path
+ * has an encoded slash or backslash. The host and
  * the dot segments are normalised by WHATWG URL parsing; the path is compared as written.
  */
 export function baseOf(url: string | undefined): string | undefined {
   if (!url || !URL.canParse(url)) return undefined;
   const u = new URL(url);
-  if (u.protocol !== "http:" && u.protocol !== "https:") return undefined;
+  // An encoded slash or backslash reads as one segment here but may be routed as two by a gateway: no binding.
+  if ((u.protocol !== "http:" && u.protocol !== "https:") || /%(2f|5c)/i.test(u.pathname)) return undefined;
   return u.origin + u.pathname.replace(/\/+$/, "");
 }
 

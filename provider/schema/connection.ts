@@ -36,6 +36,17 @@ export function hasUserinfo(v: string): boolean {
   return u.username !== "" || u.password !== "";
 }
 
+/**
+ * Whether the URL's path holds an encoded slash or backslash (%2F, %5C): a gateway that decodes it
+ * before routing would send the request, and the stack's credentials bound to the path, elsewhere.
+ */
+export function hasEncodedSeparator(v: string): boolean {
+  return URL.canParse(v) && /%(2f|5c)/i.test(new URL(v).pathname);
+}
+
+export const ENCODED_SEPARATOR_IN_URL = (field: string) =>
+  `${field} has an encoded slash or backslash (%2F, %5C) in its path, which a gateway may route elsewhere than the path reads; write the path with plain slashes`;
+
 export const CREDENTIALS_IN_URL = (field: string) =>
   `credentials in ${field} would be logged and sent to every request; remove user:password@ and use the auth modes (the resource's auth, or keycloak-registration:initialAccessToken, bearerToken, serviceAccountClientId)`;
 
@@ -72,6 +83,7 @@ export const serverUrlSchema = z
   // zod runs every refinement even after one failed: a value that is no URL was reported above.
   .refine((v) => !URL.canParse(v) || !/\/realms(\/|$)/.test(new URL(v).pathname), "serverUrl is Keycloak's base URL: leave out /realms/<realm>; set the realm with the `realm` argument")
   .refine((v) => !hasUserinfo(v), CREDENTIALS_IN_URL("serverUrl"))
+  .refine((v) => !hasEncodedSeparator(v), ENCODED_SEPARATOR_IN_URL("serverUrl"))
   // One spelling per server, so a trailing slash is never a replacement.
   .transform((v) => v.replace(/\/+$/, ""));
 

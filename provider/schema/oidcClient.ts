@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { httpUrl, jwsAlgorithm, publicJwks } from "./clientMetadata";
-import { authSchema, CREDENTIALS_IN_URL, hasUserinfo, pathSegment, realmSchema, serverUrlSchema } from "./connection";
+import { authSchema, CREDENTIALS_IN_URL, ENCODED_SEPARATOR_IN_URL, hasEncodedSeparator, hasUserinfo, pathSegment, realmSchema, serverUrlSchema } from "./connection";
 
 /**
  * RFC 7591 client metadata, spelt as the RFC spells it (snake_case): users copy it from specs and
@@ -163,7 +163,8 @@ export const registrationEndpointSchema = z
       return false;
     }
   }, "registrationEndpoint must be an absolute http(s) URL: the server's RFC 7591 `registration_endpoint` from its discovery document")
-  .refine((v) => !hasUserinfo(v), CREDENTIALS_IN_URL("registrationEndpoint"));
+  .refine((v) => !hasUserinfo(v), CREDENTIALS_IN_URL("registrationEndpoint"))
+  .refine((v) => !hasEncodedSeparator(v), ENCODED_SEPARATOR_IN_URL("registrationEndpoint"));
 
 export const oidcClientArgsSchema = z
   .strictObject({

@@ -28,7 +28,11 @@ describe("baseOf", () => {
     expect(baseOf(url)).toBe(base);
   });
 
-  test.each([[undefined], [""], ["sso.example.com"], ["ftp://sso.example.com"]])("%s is no base", (url) => {
+  test("a percent-encoded dot segment is resolved as one: %2e%2e leaves the path it stands in", () => {
+    expect(baseOf("https://gw.example.com/kc-a/%2e%2e/kc-b")).toBe("https://gw.example.com/kc-b");
+  });
+
+  test.each([[undefined], [""], ["sso.example.com"], ["ftp://sso.example.com"], ["https://gw.example.com/kc-a/..%2Fkc-b"], ["https://gw.example.com/kc-a%5ckc-b"]])("%s is no base", (url) => {
     expect(baseOf(url)).toBeUndefined();
   });
 });
@@ -73,6 +77,8 @@ describe("servedByStack and recoveryFor", () => {
     expect(servedByStack(op, endpointLocation("https://op.example.com/tenant-10/reg"))).toBe(false);
     expect(servedByStack(op, endpointLocation("https://op.example.com/reg"))).toBe(false);
     expect(servedByStack(op, endpointLocation("https://evil.example.com/tenant-1/reg"))).toBe(false);
+    expect(servedByStack(op, endpointLocation("https://op.example.com/tenant-1/..%2Ftenant-2/reg"))).toBe(false);
+    expect(servedByStack(op, endpointLocation("https://op.example.com/tenant-1/%2e%2e/tenant-2/reg"))).toBe(false);
   });
 
   test("without serverUrl nothing is served", () => {

@@ -66,6 +66,22 @@ describe("credentials in a URL", () => {
   });
 });
 
+describe("an encoded slash or backslash in a server's path (a gateway may route it elsewhere than it reads)", () => {
+  test.each(["https://gw.example.com/kc-a%2F..%2Fkc-b", "https://gw.example.com/kc-a/..%2fkc-b", "https://gw.example.com/kc-a%5C..%5Ckc-b"])("serverUrl %s fails on serverUrl, saying why", (serverUrl) => {
+    for (const schema of [keycloakClientArgsSchema, samlClientArgsSchema, oidcClientArgsSchema]) {
+      expect(properties(schema, { ...where, serverUrl, ...(schema === samlClientArgsSchema ? { entityDescriptor: descriptor("") } : {}) })).toEqual(["serverUrl"]);
+    }
+    expect(reasons(keycloakClientArgsSchema, { ...where, serverUrl })).toBe(
+      "serverUrl has an encoded slash or backslash (%2F, %5C) in its path, which a gateway may route elsewhere than the path reads; write the path with plain slashes",
+    );
+  });
+
+  test("registrationEndpoint with %2F in its path fails on registrationEndpoint; a %2F in the query is no path", () => {
+    expect(properties(oidcClientArgsSchema, { registrationEndpoint: "https://op.example.com/tenant-1/..%2Ftenant-2/reg" })).toEqual(["registrationEndpoint"]);
+    expect(properties(oidcClientArgsSchema, { registrationEndpoint: "https://op.example.com/reg?next=%2Fx" })).toEqual([]);
+  });
+});
+
 function descriptor(inner: string, prologue = "", attributes = ""): string {
   return `${prologue}<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.example.com/saml"${attributes}>${inner}<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>`;
 }
