@@ -127,6 +127,7 @@ const KEYCLOAK_CLIENT: MalformedCase[] = [
   kc("serverUrl pointing at a realm", "serverUrl", { ...ok, serverUrl: "https://sso.example.com/realms/demo" }),
   kc("serverUrl with a query", "serverUrl", { ...ok, serverUrl: "https://sso.example.com/?x=1" }),
   kc("serverUrl is a number", "serverUrl", { ...ok, serverUrl: 8080 }),
+  kc("serverUrl with an encoded slash in its path", "serverUrl", { ...ok, serverUrl: "https://gw.example.com/kc-a%2F..%2Fkc-b" }),
   withheld(kc("serverUrl with user:password@", "serverUrl", { ...ok, serverUrl: `https://admin:${URL_PASSWORD}@sso.example.com` })),
 
   // Auth modes.
@@ -166,6 +167,7 @@ const OIDC_CLIENT: MalformedCase[] = [
   oidc("extra sets a field that has its own argument", "extra.redirect_uris", { ...cb, extra: { redirect_uris: [] } }),
   oidc("registrationEndpoint and serverUrl together", "registrationEndpoint", { ...rfc, serverUrl: "https://sso.example.com", realm: "corpus", ...cb }),
   oidc("registrationEndpoint is no URL", "registrationEndpoint", { registrationEndpoint: "as.example.com/register", ...cb }),
+  oidc("registrationEndpoint with an encoded slash in its path", "registrationEndpoint", { registrationEndpoint: "https://as.example.com/t1/..%2Ft2/register", ...cb }),
   withheld(oidc("registrationEndpoint with user:password@", "registrationEndpoint", { registrationEndpoint: `https://u:${URL_PASSWORD}@as.example.com/register`, ...cb })),
   oidc("a service account against another server", "auth.serviceAccount", { ...rfc, ...cb, auth: { serviceAccount: { clientId: "sa", clientSecret: FAKE_TOKEN } } }),
   oidc("adopt without the client's URI or clientId", "adopt.registrationClientUri", { ...cb, adopt: { registrationAccessToken: FAKE_TOKEN } }),
