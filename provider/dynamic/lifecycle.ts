@@ -108,9 +108,11 @@ export type ClientProvider<I extends BaseInputs, S extends object> = Required<pu
   /**
    * Adopts the client `clientId` of realm `at.realm` on `at.serverUrl` with the recovery account:
    * finds it, issues it a fresh registration access token (the one anyone held before stops working)
-   * and reads it. Nothing else is changed on the client.
+   * and reads it. Nothing else is changed on the client. A client that carries the ownership marker of
+   * another owner than `owner` ("<project>/<stack>/<Kind>/<name>", the importing resource's) is
+   * refused before any token is minted: another stack manages it, and its token would die.
    */
-  importClient(at: { serverUrl?: string; realm?: string }, clientId: string): Promise<ImportedClient<I, S>>;
+  importClient(at: { serverUrl?: string; realm?: string }, clientId: string, owner?: string): Promise<ImportedClient<I, S>>;
 };
 
 /**
@@ -351,7 +353,7 @@ export function clientProvider<I extends BaseInputs, S extends object>(
       }
     },
 
-    async importClient(at, clientId) {
+    async importClient(at, clientId, owner) {
       const what = `cannot import ${kind.name} "${clientId}"`;
       if (!kind.imported) throw new Error(`${what}: ${kind.notImportable ?? "this resource kind cannot be imported"}`);
       if (!at.serverUrl || !at.realm) {
@@ -373,6 +375,18 @@ export function clientProvider<I extends BaseInputs, S extends object>(
       try {
         const existing = await findClient(conn, recovery, clientId);
         if (!existing) throw new Error(`${what}: realm "${where.realm}" at ${where.serverUrl} has no client with that clientId`);
+        const theirs = existing.attributes?.[OWNER_ATTRIBUTE];
+        // This resource's own marker (keyed, or from a create made without the recovery account): a re-import after lost state.
+        if (theirs !== undefined && theirs !== ownerMarker(owner, recovery.clientSecret) && theirs !== ownerMarker(owner)) {
+          throw new ClientOwnedElsewhere(
+            "client-owned-elsewhere",
+            { operation: "import", serverUrl: where.serverUrl, realm: where.realm, clientId },
+            "the client carries the ownership marker of another Pulumi stack or resource; importing it (or reading it with a resource's static `get`) " +
+              "would issue it a fresh registration access token and so revoke the one that stack holds, so no token was issued and nothing was changed",
+            "If that stack should keep it, leave it there. To move it here, remove it from that stack (`pulumi state delete <urn>` there), then declare it in " +
+              "this one with `adopt: { registrationAccessToken }` (kcreg.sh update-token issues one), which takes it over explicitly",
+          );
+        }
         const token = await issueRegistrationAccessToken(conn, recovery, { clientId, internalId: existing.id });
         const { inputs, state } = await kind.imported(env, where, existing, token);
         return { id: kind.idOf(state), inputs, props: state };

@@ -332,7 +332,7 @@ export class KeycloakRegistrationProvider {
           const res = new proto.ReadResponse();
           if (Object.keys(props).length === 0) {
             // `pulumi import <type> <name> <clientId>`: adopt the client with the recovery account.
-            const imported = await this.providers[kind].importClient({ serverUrl: this.lookup("serverUrl"), realm: this.lookup("realm") }, req.getId());
+            const imported = await this.providers[kind].importClient({ serverUrl: this.lookup("serverUrl"), realm: this.lookup("realm") }, req.getId(), ownerFromUrn(req.getUrn()));
             res.setId(imported.id);
             res.setProperties(toStruct(this.outputs(kind, imported.props)));
             res.setInputs(toStruct(withSecrets(imported.inputs as Props, secretsOf(kind).inputs)));

@@ -15,6 +15,7 @@ import { createHash, createHmac } from "node:crypto";
 import axios from "axios";
 import { keycloakClientProvider, oidcClientProvider, samlClientProvider } from "../../provider/dynamic";
 import { warningSink } from "../../provider/dynamic/warnings";
+import type { BaseInputs, ClientProvider } from "../../provider/dynamic/lifecycle";
 import {
   ClientOwnedElsewhere,
   RegistrationAccessTokenRejected,
@@ -892,6 +893,39 @@ describe("a clientId registered by someone else is never taken over", () => {
     expect(frontA.count(undefined, "/clients-registrations/default/")).toBe(0);
     await saml.delete(entityId, a.outs);
     expect(await realm.getClient(entityId)).toBeUndefined();
+    expectBoundariesHeld();
+  });
+
+  test("KeycloakClient: `pulumi import` (or a static `get`) of a client another stack manages is refused before any token is minted; the owner's own re-import works", async () => {
+    await stackConfig({ recovery: true });
+    const importer = kc as unknown as ClientProvider<BaseInputs, State>;
+    const at = { serverUrl: frontA.url, realm: realm.name };
+    const ownerA = owner("stack-a", "KeycloakClient", "managed");
+    const a = await registerWith(kc, { serverUrl: frontA.url, realm: realm.name, clientId: "managed-app", description: "A's", __owner: ownerA });
+    const before = await realm.getClient("managed-app");
+    frontA.clearRequests();
+
+    // Another stack's import, and a caller that cannot say who imports.
+    for (const importingOwner of [owner("stack-b", "KeycloakClient", "managed"), undefined]) {
+      const e = await failure(importer.importClient(at, "managed-app", importingOwner));
+      expect(e).toBeInstanceOf(ClientOwnedElsewhere);
+      expect(e.message).toContain('"managed-app"');
+      expect(e.message).toContain("revoke the one that stack holds");
+      expect(e.message).toContain("adopt: { registrationAccessToken }");
+    }
+    expect(frontA.count("GET", `/admin/realms/${realm.name}/clients?`)).toBe(2);
+    expect(frontA.count("POST", mintPath)).toBe(0);
+    expect(frontA.count(undefined, defaultPath("managed-app"))).toBe(0);
+    await expectUntouched("managed-app", before, a.outs.registrationAccessToken);
+
+    // The owner itself, its state lost, imports its client again: a fresh token, the old one dead.
+    const again = await importer.importClient(at, "managed-app", ownerA);
+    expect(frontA.count("POST", mintPath)).toBe(1);
+    expect(again.id).toBe("managed-app");
+    await expectTokenHeld(keycloakTokenWorks("managed-app", again.props.registrationAccessToken));
+    expect(await keycloakTokenWorks("managed-app", a.outs.registrationAccessToken)).toBe(false);
+    await kc.delete(again.id, again.props);
+    expect(await realm.getClient("managed-app")).toBeUndefined();
     expectBoundariesHeld();
   });
 
