@@ -41,8 +41,8 @@ export function originOf(url: string | undefined): string | undefined {
 /**
  * A URL as credentials are bound to it: scheme://host:port and the path, without a trailing slash,
  * query or fragment (https://gw.example.com/kc-a), or undefined when it is no http(s) URL or its path
- * has an encoded slash or backslash. The host and
- * the dot segments are normalised by WHATWG URL parsing; the path is compared as written.
+ * has an encoded slash or backslash. The host and the dot segments are normalised by WHATWG URL
+ * parsing; the path is compared as written.
  */
 export function baseOf(url: string | undefined): string | undefined {
   if (!url || !URL.canParse(url)) return undefined;
@@ -137,6 +137,13 @@ export function credentialsFor(s: ProviderSettings, auth: Auth | undefined, at: 
   const own = resourceCredentials(auth);
   if (own) return { credentials: own, fromStack: false };
   if (!s.credentials) return { problem: NO_CREDENTIALS_HINT };
+  if (!s.base && s.serverUrl) {
+    return {
+      problem:
+        `the stack's credentials are bound to ${CONFIG_NAMESPACE}:serverUrl, which is no usable http(s) URL of Keycloak (an encoded slash or backslash in its path, %2F or %5C, counts as unusable): ` +
+        `set it to Keycloak's base URL, such as https://sso.example.com, or give the resource its own \`auth\``,
+    };
+  }
   if (!s.base) {
     return {
       problem:

@@ -2,7 +2,7 @@
  * Where the stack's credentials may go: the configured serverUrl's Keycloak, by origin and path.
  * The hostile-server suite plays the same rules against a gateway with two Keycloaks on one origin.
  */
-import { baseOf, endpointLocation, recoveryFor, servedByStack, settingsFrom, type ProviderSettings } from "../../provider/dynamic/settings";
+import { baseOf, credentialsFor, endpointLocation, recoveryFor, servedByStack, settingsFrom, type ProviderSettings } from "../../provider/dynamic/settings";
 
 const settings = (serverUrl: string | undefined): ProviderSettings =>
   settingsFrom((key) =>
@@ -79,6 +79,14 @@ describe("servedByStack and recoveryFor", () => {
     expect(servedByStack(op, endpointLocation("https://evil.example.com/tenant-1/reg"))).toBe(false);
     expect(servedByStack(op, endpointLocation("https://op.example.com/tenant-1/..%2Ftenant-2/reg"))).toBe(false);
     expect(servedByStack(op, endpointLocation("https://op.example.com/tenant-1/%2e%2e/tenant-2/reg"))).toBe(false);
+  });
+
+  test("a configured serverUrl that gives no binding is reported as unusable, not as unset", () => {
+    const odd = settings("https://gw.example.com/kc%2Fa");
+    expect(odd.base).toBeUndefined();
+    const choice = credentialsFor(odd, undefined, { base: "https://gw.example.com/kc-a" });
+    expect("problem" in choice && choice.problem).toMatch(/^the stack's credentials are bound to keycloak-registration:serverUrl, which is no usable http\(s\) URL of Keycloak/);
+    expect(recoveryFor(odd, "https://gw.example.com/kc%2Fa")).toBeUndefined();
   });
 
   test("without serverUrl nothing is served", () => {
