@@ -3,7 +3,7 @@ import { CreateCredentials } from "../registration/credentials";
 import { RecoveryCredentials } from "../registration/recovery";
 import { TransportOptions } from "../registration/http";
 import { registerSecret } from "../registration/redact";
-import { Auth, CONFIG_NAMESPACE, ConfigKey } from "../schema/connection";
+import { Auth, CONFIG_NAMESPACE, ConfigKey, hasEncodedSeparator } from "../schema/connection";
 
 /**
  * Provider-wide settings, read in the provider process from the stack configuration
@@ -48,7 +48,7 @@ export function baseOf(url: string | undefined): string | undefined {
   if (!url || !URL.canParse(url)) return undefined;
   const u = new URL(url);
   // An encoded slash or backslash reads as one segment here but may be routed as two by a gateway: no binding.
-  if ((u.protocol !== "http:" && u.protocol !== "https:") || /%(2f|5c)/i.test(u.pathname)) return undefined;
+  if ((u.protocol !== "http:" && u.protocol !== "https:") || hasEncodedSeparator(url)) return undefined;
   return u.origin + u.pathname.replace(/\/+$/, "");
 }
 

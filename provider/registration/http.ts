@@ -303,10 +303,9 @@ interface Answer {
 /** RFC 6749 §5.2 error codes as servers spell them: `invalid_token`, `insufficient_scope`. */
 const OAUTH_ERROR_CODE = /^[a-z][a-z0-9_]*$/;
 
-/** RFC 7591 §3.2.2's error codes for a refused registration, and the field each points at. */
+/** RFC 7591 §3.2.2's error codes for a refused registration that point at a field (invalid_client_metadata: the server's message names it). */
 const INVALID_METADATA_ADVICE: Record<string, string> = {
   invalid_redirect_uri: "Fix the redirect URIs (redirect_uris on OidcClient, redirectUris on KeycloakClient) as the server's message says, and run again",
-  invalid_client_metadata: "Fix the field named in the server's message and run again",
   invalid_software_statement: "The software_statement is not a valid signed JWT for this server: fix it or leave it out, and run again",
   unapproved_software_statement: "The server does not accept this software_statement's issuer: ask its administrator, or leave it out, and run again",
 };
