@@ -53,7 +53,29 @@ function watchEngine(address: string): void {
   timer.unref();
 }
 
+/** The oldest Node.js major the plugin runs on, as package.json's `engines` says for the whole package. */
+export const MIN_NODE_MAJOR = 22;
+
+/**
+ * Why the plugin will not run on this Node.js, or undefined when it will. The launcher takes `node`
+ * from PATH, which on many machines is an older release (Debian 12's is 18): the plugin refuses it at
+ * start, naming what to do, rather than run untested on it and fail in the middle of an operation.
+ */
+export function unsupportedNode(version: string = process.versions.node): string | undefined {
+  const major = Number(version.split(".")[0]);
+  if (Number.isInteger(major) && major >= MIN_NODE_MAJOR) return undefined;
+  return (
+    `pulumi-resource-keycloak-registration: Node.js ${version} is not supported; it needs Node.js ${MIN_NODE_MAJOR} or newer. ` +
+    `Put such a node first on PATH, or set PULUMI_KEYCLOAK_REGISTRATION_NODE to the path of its binary`
+  );
+}
+
 export function main(argv: string[]): void {
+  const refusal = unsupportedNode();
+  if (refusal) {
+    process.stderr.write(`${refusal}\n`);
+    process.exit(1);
+  }
   const engineAddress = engineAddressOf(argv);
   const schema = readSchema();
   const version = (JSON.parse(schema) as { version?: string }).version ?? "0.0.0";

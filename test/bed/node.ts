@@ -61,14 +61,29 @@ export function cachedNode(major: NodeMajor): ProvisionedNode | undefined {
 
 /** The Node of `major`, fetched through npm into the cache when absent. */
 export async function ensureNode(major: NodeMajor, log: (line: string) => void = () => undefined): Promise<ProvisionedNode> {
-  const version = NODE_VERSIONS[major];
+  return describe(major, await provision(NODE_VERSIONS[major], log));
+}
+
+/**
+ * A Node.js release the product does not support (Node 20, past its end of life), for the tests that
+ * check it is refused with a clear message. Fetched and cached as the supported ones are.
+ */
+export const UNSUPPORTED_NODE_VERSION = "20.20.2";
+
+/** The path of the unsupported Node's binary (see {@link UNSUPPORTED_NODE_VERSION}). */
+export function ensureUnsupportedNode(log: (line: string) => void = () => undefined): Promise<string> {
+  return provision(UNSUPPORTED_NODE_VERSION, log);
+}
+
+/** `bin/node` of `version`, fetched through npm into the cache when absent. */
+async function provision(version: string, log: (line: string) => void): Promise<string> {
   const root = nodeDir(version);
   const node = path.join(root, "bin", "node");
-  if (fs.existsSync(node) && runs(node, version)) return describe(major, node);
+  if (fs.existsSync(node) && runs(node, version)) return node;
   const parent = path.dirname(root);
   fs.mkdirSync(parent, { recursive: true });
   return withLock(path.join(parent, `.lock-${version}`), log, async () => {
-    if (fs.existsSync(node) && runs(node, version)) return describe(major, node);
+    if (fs.existsSync(node) && runs(node, version)) return node;
     fs.rmSync(root, { recursive: true, force: true });
     const pkg = `node-${process.platform}-${process.arch}@${version}`;
     const tmp = fs.mkdtempSync(path.join(parent, `.tmp-${version}-`));
@@ -86,7 +101,7 @@ export async function ensureNode(major: NodeMajor, log: (line: string) => void =
       if (!runs(path.join(unpacked, "bin", "node"), version)) throw new Error(`${pkg} holds no runnable bin/node of version ${version}`);
       fs.renameSync(unpacked, root); // atomic: readers see all or nothing
       log(`Node.js ${version} cached in ${root} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      return describe(major, node);
+      return node;
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }

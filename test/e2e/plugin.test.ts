@@ -1,6 +1,8 @@
+import { spawn, spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ensureUnsupportedNode, productNode, UNSUPPORTED_NODE_VERSION } from "../bed/node";
 import { type CommandResult } from "../bed/pulumiHarness";
 import { useStackFixture } from "../bed/stackFixture";
 import { isCiphertext } from "../support/leaks";
@@ -158,6 +160,42 @@ describe("provider plugin from its tarball, through the real engine", () => {
     } finally {
       await fx.stack.setConfig("keycloak-registration:serverUrl", serverUrl);
     }
+    expect(fx.leaks()).toEqual([]);
+  });
+
+  test(`on Node.js ${UNSUPPORTED_NODE_VERSION} the plugin refuses to start, saying which Node.js it needs, and the preview fails with that message`, async () => {
+    const oldNode = await ensureUnsupportedNode();
+    const launcher = path.join(plugin.dir, "pulumi-resource-keycloak-registration");
+    // The launcher itself: the message on stderr, no port on stdout (the engine would wait for one), exit 1.
+    const refused = spawnSync(launcher, ["127.0.0.1:1"], { env: { ...process.env, PULUMI_KEYCLOAK_REGISTRATION_NODE: oldNode }, encoding: "utf8", timeout: 60_000 });
+    expect({ status: refused.status, stdout: refused.stdout, stderr: refused.stderr }).toEqual({
+      status: 1,
+      stdout: "",
+      stderr:
+        `pulumi-resource-keycloak-registration: Node.js ${UNSUPPORTED_NODE_VERSION} is not supported; it needs Node.js 22 or newer. ` +
+        "Put such a node first on PATH, or set PULUMI_KEYCLOAK_REGISTRATION_NODE to the path of its binary\n",
+    });
+    // The same launcher with the supported Node the suite runs on starts and prints its port.
+    const started = spawn(launcher, ["127.0.0.1:1"], { env: { ...process.env, PULUMI_KEYCLOAK_REGISTRATION_NODE: productNode().node }, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const firstLine = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        started.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (out.includes("\n")) resolve(out.slice(0, out.indexOf("\n")));
+        });
+        started.once("exit", (code) => reject(new Error(`the plugin exited (${code}) before printing its port`)));
+      });
+      expect(firstLine).toMatch(/^\d+$/);
+    } finally {
+      started.kill("SIGKILL");
+    }
+    // Through the engine: the preview fails and says why.
+    fx.declare(spec("v1"));
+    const r = record("preview on an unsupported Node.js", await fx.stack.preview({ allowFailure: true, env: { PULUMI_KEYCLOAK_REGISTRATION_NODE: oldNode } }));
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain(`Node.js ${UNSUPPORTED_NODE_VERSION} is not supported; it needs Node.js 22 or newer`);
+    expect(await fx.ownClientIds()).toEqual([]);
     expect(fx.leaks()).toEqual([]);
   });
 });
