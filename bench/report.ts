@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { renderChart } from "./chart";
 import type { PeaksByRole, Role } from "./procPeak";
 import type { ResourceBytes } from "./stateSize";
+import { CLIENT_VALUE_SIZES } from "./programs";
 
 export interface Row {
   /** "pulumi": the dynamic provider; "plugin": the provider plugin; "floor": Pulumi's own floor (trivial dynamic resources). */
@@ -84,12 +85,13 @@ export interface Results {
 /** One round of the front-door comparison: `up` and `destroy` (raw: create and delete) seconds, and CPU seconds during `up`. */
 export interface RoundFigures {
   round: number;
-  order: Array<"dynamic" | "plugin" | "floor" | "raw">;
+  /** "shaped": Pulumi's floor given a client's shape (bench/programs.ts), not part of the verdict; absent from runs before 2026-12-07. */
+  order: Array<"dynamic" | "plugin" | "floor" | "raw" | "shaped">;
   /** One-minute load average when the round started. */
   load: number;
-  up: Partial<Record<"dynamic" | "plugin" | "floor" | "raw", number>>;
-  destroy: Partial<Record<"dynamic" | "plugin" | "floor" | "raw", number>>;
-  cpu: Partial<Record<"dynamic" | "plugin" | "floor" | "raw", { engine: number; program: number; provider: number; keycloak: number }>>;
+  up: Partial<Record<"dynamic" | "plugin" | "floor" | "raw" | "shaped", number>>;
+  destroy: Partial<Record<"dynamic" | "plugin" | "floor" | "raw" | "shaped", number>>;
+  cpu: Partial<Record<"dynamic" | "plugin" | "floor" | "raw" | "shaped", { engine: number; program: number; provider: number; keycloak: number }>>;
 }
 
 /** Pulumi steps in the order they run, and the raw-floor step each compares with. */
@@ -411,7 +413,7 @@ function roundsTable(results: Results): string[] {
   const lines = [
     `### The verdict: ${rounds.length} round${rounds.length === 1 ? "" : "s"} at N = 100`,
     "",
-    "Each round runs the four contenders once, on fresh stacks, in a rotated order; a ratio compares figures of the same round. " +
+    `Each round runs the ${rounds[0]!.order.length === 5 ? "five" : "four"} contenders once, on fresh stacks, in a rotated order; a ratio compares figures of the same round. ` +
       "The verdict is the median of the rounds' ratios.",
     "",
     "| round | order | load | dynamic `up`, s | plugin `up`, s | Pulumi floor `up`, s | raw create, s | floor sum, s | dynamic ÷ sum | plugin ÷ sum | dynamic `destroy` ÷ sum | plugin `destroy` ÷ sum |",
@@ -439,12 +441,42 @@ function roundsTable(results: Results): string[] {
     "| contender | engine | program | provider | Keycloak | all |",
     "| --- | ---: | ---: | ---: | ---: | ---: |",
   );
-  for (const who of ["dynamic", "plugin", "floor", "raw"] as const) {
+  const shaped = rounds.every((r) => r.up.shaped !== undefined);
+  for (const who of ["dynamic", "plugin", "floor", "raw", ...(shaped ? (["shaped"] as const) : [])] as const) {
     const c = (k: "engine" | "program" | "provider" | "keycloak") => med((r) => r.cpu[who]?.[k] ?? 0);
-    const label = { dynamic: "dynamic provider", plugin: "plugin", floor: "Pulumi floor", raw: "raw floor" }[who];
+    const label = { dynamic: "dynamic provider", plugin: "plugin", floor: "Pulumi floor", raw: "raw floor", shaped: "Pulumi floor, a client's shape" }[who];
     lines.push(`| ${label} | ${f2(c("engine"))} | ${f2(c("program"))} | ${f2(c("provider"))} | ${f2(c("keycloak"))} | ${f2(med((r) => { const x = r.cpu[who]; return x ? x.engine + x.program + x.provider + x.keycloak : 0; }))} |`);
   }
   lines.push("");
+  if (shaped) lines.push(...shapedTable(rounds));
+  return lines;
+}
+
+/**
+ * Pulumi's floor given a client's shape (bench/programs.ts: the same no-I/O provider, declared the same
+ * way, with the inputs KeycloakClient registers and outputs of the sizes Keycloak returns, two of them
+ * secret): what of the gap between a front door and the target's floor is Pulumi's cost for a resource
+ * of that shape. Not the target's floor; shown beside it.
+ */
+function shapedTable(rounds: RoundFigures[]): string[] {
+  const med = (f: (r: RoundFigures) => number) => median(rounds.map(f));
+  const over = (r: RoundFigures, who: "dynamic" | "plugin") => r.up[who]! / (r.up.shaped! + r.up.raw!);
+  const lines = [
+    "*Pulumi floor, a client's shape* (not the target's floor): the floor's no-I/O provider given the bench clients' shape and declared the way `KeycloakClient` declares a client " +
+      "(a one-line `__provider`, Pulumi's per-property stack capture muted): the inputs `KeycloakClient` registers for them, the same output properties, and outputs of the sizes Keycloak returns " +
+      `(a registration access token of ${CLIENT_VALUE_SIZES.registrationAccessToken} characters and a confidential client's secret of ${CLIENT_VALUE_SIZES.clientSecret}, both secret outputs; bench/programs.ts). ` +
+      "Its difference to the Pulumi floor is Pulumi's own cost for a resource of a client's shape, which no front door can shed; a front door's time beyond it (and the raw floor) is its own work and Keycloak's:",
+    "",
+    "| round | Pulumi floor `up`, s | a client's shape `up`, s | difference, s | dynamic ÷ (shape + raw) | plugin ÷ (shape + raw) |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of rounds) {
+    lines.push(`| ${r.round} | ${f2(r.up.floor!)} | ${f2(r.up.shaped!)} | ${f2(r.up.shaped! - r.up.floor!)} | ${f2(over(r, "dynamic"))} | ${f2(over(r, "plugin"))} |`);
+  }
+  lines.push(
+    `| **median** | ${f2(med((r) => r.up.floor!))} | ${f2(med((r) => r.up.shaped!))} | ${f2(med((r) => r.up.shaped! - r.up.floor!))} | **${f2(med((r) => over(r, "dynamic")))}** | **${f2(med((r) => over(r, "plugin")))}** |`,
+    "",
+  );
   return lines;
 }
 

@@ -34,7 +34,8 @@
  * through the project's `plugins.providers`), and Pulumi's own floor (`up` and `destroy` of N dynamic
  * resources that do no I/O) is measured; `--front-doors dynamic` leaves both out. Then, for the time
  * target of issue 13, `--rounds R` rounds (default 5; 0 skips them) at N = 100 of the four contenders
- * (dynamic provider, plugin, Pulumi floor, raw floor), each round in a rotated order, with the request
+ * (dynamic provider, plugin, Pulumi floor, raw floor) and, beside them, Pulumi's floor given a client's
+ * shape (bench/programs.ts; not part of the verdict), each round in a rotated order, with the request
  * window seen at the proxy and the CPU seconds of every process (Keycloak's JVM included); the verdict
  * is the median of the rounds' ratios (see frontDoorRounds).
  */
@@ -52,6 +53,7 @@ import { cpuSecondsOf, peaksByRole, sampleTree, type PeaksByRole, type TreeSampl
 import { byKind, requestWindow, startCountingProxy, type CountingProxy } from "./proxy";
 import { render, type Results, type RoundFigures, type Row, type StateFigures } from "./report";
 import { stateFigures } from "./stateSize";
+import { FLOOR_PROGRAM, SHAPED_FLOOR_PROGRAM, SHAPED_FLOOR_PROVIDER } from "./programs";
 import { packPlugin } from "../scripts/plugin-pack";
 
 const PACKAGE = "pulumi-keycloak-registration";
@@ -80,14 +82,6 @@ const first = config.get("firstDescription") ?? description;
 for (let i = 0; i < count; i++) {
   new pulumi.CustomResource("keycloak-registration:index:KeycloakClient", "c" + i, { clientId: "bench-" + i, description: i === 0 ? first : description, redirectUris: ["https://app" + i + ".example.com/*"], publicClient: i % 2 === 0 });
 }
-`;
-
-/** Pulumi's own floor: N dynamic resources whose provider does nothing (no I/O, no package loaded). */
-const FLOOR_PROGRAM = `"use strict";
-const pulumi = require("@pulumi/pulumi");
-const count = Number(new pulumi.Config("bench").require("count"));
-const provider = { async create(inputs) { return { id: "floor-" + inputs.i, outs: inputs }; } };
-for (let i = 0; i < count; i++) new pulumi.dynamic.Resource(provider, "c" + i, { i }, {}, "floor", "Trivial");
 `;
 
 type FrontDoor = "dynamic" | "plugin";
@@ -139,7 +133,7 @@ function installPackageCopy(from: string): string {
   return dir;
 }
 
-function makeProgramDir(n: number, program = PROGRAM, pluginDir?: string): string {
+function makeProgramDir(n: number, program = PROGRAM, pluginDir?: string, files: Record<string, string> = {}): string {
   const dir = path.join(TMP, `program-${n}-${randomBytes(4).toString("hex")}`);
   fs.mkdirSync(dir, { recursive: true });
   // The plugin is found through the project's `plugins.providers` (the unpacked tarball of npm run plugin:pack).
@@ -147,6 +141,7 @@ function makeProgramDir(n: number, program = PROGRAM, pluginDir?: string): strin
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: bench\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n${plugins}`);
   fs.writeFileSync(path.join(dir, "package.json"), `${JSON.stringify({ name: "bench", private: true, main: "index.js" }, null, 2)}\n`);
   fs.writeFileSync(path.join(dir, "index.js"), program);
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   // Resolved by a node started in the program directory, as the program's own require will (the bench
   // itself, inside the package's repository, would resolve the package to itself); and from
   // @pulumi/pulumi's directory, as Pulumi's closure serializer does.
@@ -327,10 +322,12 @@ async function upAndDestroy(
   n: number,
   ctx: { realm: TestRealm; proxy: CountingProxy; parallel?: number; env: Record<string, string>; pluginDir?: string },
 ): Promise<{ up: number; destroy: number; cpu: RoundFigures["cpu"][Contender]; memory: PeaksByRole }> {
-  const program = contender === "floor" ? FLOOR_PROGRAM : contender === "plugin" ? PLUGIN_PROGRAM : PROGRAM;
-  const programDir = makeProgramDir(n, program, contender === "plugin" ? ctx.pluginDir : undefined);
+  const noIo = contender === "floor" || contender === "shaped";
+  const program = { floor: FLOOR_PROGRAM, shaped: SHAPED_FLOOR_PROGRAM, plugin: PLUGIN_PROGRAM, dynamic: PROGRAM }[contender];
+  const files: Record<string, string> = contender === "shaped" ? { "shapedProvider.js": SHAPED_FLOOR_PROVIDER } : {};
+  const programDir = makeProgramDir(n, program, contender === "plugin" ? ctx.pluginDir : undefined, files);
   const config: Record<string, ConfigValue> = { "bench:count": String(n) };
-  if (contender !== "floor") {
+  if (!noIo) {
     Object.assign(config, {
       "keycloak-registration:serverUrl": ctx.proxy.url,
       "keycloak-registration:realm": ctx.realm.name,
@@ -353,7 +350,7 @@ async function upAndDestroy(
     const keycloak = keycloakCpu() - keycloakBefore;
     const memory: PeaksByRole = sampler ? peaksByRole(sampler.stop()) : {};
     const posts = byKind(ctx.proxy.requests)["POST registration"] ?? 0;
-    if (contender !== "floor" && posts !== n) throw new Error(`${contender} up of ${n} clients sent ${posts} registrations, expected ${n}`);
+    if (!noIo && posts !== n) throw new Error(`${contender} up of ${n} clients sent ${posts} registrations, expected ${n}`);
     start = process.hrtime.bigint();
     await stack.destroy({ args, env: ctx.env });
     const destroy = seconds(start);
@@ -378,14 +375,15 @@ async function upAndDestroy(
  * `up` of 100 clients varied by ±30% between runs. So at N = 100 the four contenders (dynamic provider,
  * plugin, Pulumi's floor, raw floor) run `rounds` times, each round in a rotated order (no contender
  * always first or always after another), and the verdict is the median over rounds of each round's
- * ratio: a round's four figures share the machine's load at that moment.
+ * ratio: a round's four figures share the machine's load at that moment. Each round also runs
+ * Pulumi's floor given a client's shape ("shaped", bench/programs.ts), reported beside the verdict.
  */
 async function frontDoorRounds(
   n: number,
   rounds: number,
   ctx: { realm: TestRealm; proxy: CountingProxy; parallel?: number; env: Record<string, string>; pluginDir: string; concurrency: number },
 ): Promise<RoundFigures[]> {
-  const contenders: Contender[] = ["dynamic", "plugin", "floor", "raw"];
+  const contenders: Contender[] = ["dynamic", "plugin", "floor", "raw", "shaped"];
   const out: RoundFigures[] = [];
   for (let round = 0; round < rounds; round++) {
     const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
@@ -407,7 +405,8 @@ async function frontDoorRounds(
     const sum = u.floor! + u.raw!;
     log(
       `N=${n} round ${round + 1}/${rounds} (${order.join(", ")}): up dynamic ${u.dynamic!.toFixed(2)} s, plugin ${u.plugin!.toFixed(2)} s, ` +
-        `Pulumi floor ${u.floor!.toFixed(2)} s + raw floor ${u.raw!.toFixed(2)} s = ${sum.toFixed(2)} s; ratios ${(u.dynamic! / sum).toFixed(2)} / ${(u.plugin! / sum).toFixed(2)}`,
+        `Pulumi floor ${u.floor!.toFixed(2)} s + raw floor ${u.raw!.toFixed(2)} s = ${sum.toFixed(2)} s; ratios ${(u.dynamic! / sum).toFixed(2)} / ${(u.plugin! / sum).toFixed(2)}; ` +
+        `floor of a client's shape ${u.shaped!.toFixed(2)} s`,
     );
     out.push(figures);
   }
