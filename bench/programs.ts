@@ -37,14 +37,14 @@ module.exports = {
 `;
 
 /**
- * Pulumi's floor given the bench clients' shape, declared the way \`KeycloakClient\` declares a client
- * (provider/resources/location.ts): a one-line \`__provider\` that requires the provider by path (the
+ * Pulumi's floor given the bench clients' shape, declared the way `KeycloakClient` declares a client
+ * (provider/resources/location.ts): a one-line `__provider` that requires the provider by path (the
  * dynamic-provider host runs in the program's directory), Pulumi's per-property stack capture muted
- * while the resource is constructed, the inputs \`KeycloakClient\` registers for these clients (the
+ * while the resource is constructed, the inputs `KeycloakClient` registers for these clients (the
  * program's four fields plus serverUrl, realm and the owner marker), the same output properties, and
- * the registration access token and client secret as secret outputs. What it costs beyond FLOOR_PROGRAM is Pulumi's own cost for a
- * resource of a client's shape, which no front door can shed; a front door's cost beyond it is its own
- * work (and Keycloak's). Not the target's floor: shown beside it.
+ * the registration access token and client secret as secret outputs. What it costs beyond
+ * FLOOR_PROGRAM is Pulumi's own cost for a resource of a client's shape, which no front door can shed;
+ * a front door's cost beyond it is its own work (and Keycloak's). Not the target's floor: shown beside it.
  */
 export const SHAPED_FLOOR_PROGRAM = `"use strict";
 const pulumi = require("@pulumi/pulumi");

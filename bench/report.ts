@@ -453,10 +453,10 @@ function roundsTable(results: Results): string[] {
 }
 
 /**
- * Pulumi's floor given a client's shape (bench/programs.ts: the same no-I/O provider, declared the same
- * way, with the inputs KeycloakClient registers and outputs of the sizes Keycloak returns, two of them
- * secret): what of the gap between a front door and the target's floor is Pulumi's cost for a resource
- * of that shape. Not the target's floor; shown beside it.
+ * Pulumi's floor given a client's shape (bench/programs.ts: a no-I/O provider, declared as
+ * KeycloakClient declares a client, with the inputs it registers and outputs of the sizes Keycloak
+ * returns, two of them secret): what of the gap between a front door and the target's floor is
+ * Pulumi's cost for a resource of that shape. Not the target's floor; shown beside it.
  */
 function shapedTable(rounds: RoundFigures[]): string[] {
   const med = (f: (r: RoundFigures) => number) => median(rounds.map(f));
