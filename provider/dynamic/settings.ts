@@ -31,13 +31,6 @@ export function envName(key: ConfigKey): string {
   return `KEYCLOAK_REGISTRATION_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
 }
 
-/** The origin (scheme://host:port) of a URL, or undefined when it is none. */
-export function originOf(url: string | undefined): string | undefined {
-  if (!url || !URL.canParse(url)) return undefined;
-  const u = new URL(url);
-  return u.protocol === "http:" || u.protocol === "https:" ? u.origin : undefined;
-}
-
 /**
  * A URL as credentials are bound to it: scheme://host:port and the path, without a trailing slash,
  * query or fragment (https://gw.example.com/kc-a), or undefined when it is no http(s) URL or its path
@@ -50,6 +43,33 @@ export function baseOf(url: string | undefined): string | undefined {
   // An encoded slash or backslash reads as one segment here but may be routed as two by a gateway: no binding.
   if ((u.protocol !== "http:" && u.protocol !== "https:") || hasEncodedSeparator(url)) return undefined;
   return u.origin + u.pathname.replace(/\/+$/, "");
+}
+
+/**
+ * Where an RFC 7592 server may say a client it registered lives: the registration endpoint's directory,
+ * scheme://host:port and its path up to the last slash (https://gw.example.com/tenant-a/ for
+ * https://gw.example.com/tenant-a/reg; a trailing slash of the endpoint is dropped first), or undefined
+ * when the endpoint is no http(s) URL or has an encoded slash or backslash in its path. Every server we
+ * know puts registration_client_uri there (/reg/<id>, /oauth2/register/<id>, /register?client_id=...).
+ */
+export function directoryOf(endpoint: string | undefined): string | undefined {
+  const base = baseOf(endpoint);
+  if (base === undefined) return undefined;
+  const u = new URL(base);
+  const path = u.pathname.replace(/\/+$/, "");
+  return u.origin + (path.slice(0, path.lastIndexOf("/") + 1) || "/");
+}
+
+/**
+ * Whether `url` is an http(s) URL under `directory` (see `directoryOf`): the same scheme, host and port,
+ * and a path that begins with the directory's, after WHATWG normalisation (dot segments resolved); an
+ * encoded slash or backslash in its path is never under anything.
+ */
+export function isUnder(url: string | undefined, directory: string | undefined): boolean {
+  if (directory === undefined || !url || !URL.canParse(url) || hasEncodedSeparator(url)) return false;
+  const u = new URL(url);
+  if (u.protocol !== "http:" && u.protocol !== "https:") return false;
+  return (u.origin + u.pathname).startsWith(directory);
 }
 
 /** Keycloak's own registration endpoints: `<base>/realms/<realm>/clients-registrations/<provider>`. */

@@ -68,7 +68,7 @@ export class UnexpectedResponse extends RegistrationError {}
 
 /** A clientId already registered by someone else (another stack, or outside Pulumi): never taken over without `adopt`. */
 export class ClientOwnedElsewhere extends RegistrationError {}
-/** A server named a registration_client_uri on another origin (or downgraded to http): no token is sent there. */
+/** A server named a registration_client_uri outside the registration endpoint's directory (another host, path or scheme): no token is sent there. */
 export class UntrustedRegistrationClientUri extends RegistrationError {}
 
 /** A client policy of the realm (Realm settings > Client policies) refused the client's metadata; a broader role would not help. */

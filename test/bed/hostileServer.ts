@@ -259,8 +259,12 @@ export type CannedAnswer =
   | "json-404";
 
 export interface HostileBehaviour {
-  /** Where a create's answer says the client lives: here (default), on the foreign server, or here over http:// (with TLS on). */
-  clientUri?: "self" | "foreign" | "http";
+  /**
+   * Where a create's answer says the client lives: here (default), on the foreign server, here over
+   * http:// (with TLS on), or on this origin under another service's path (`/another-tenant/reg/<id>`,
+   * outside the endpoint's directory when the server was started with a `prefix`).
+   */
+  clientUri?: "self" | "foreign" | "http" | "sibling";
   /** An update's answer names a registration_client_uri on the foreign server (the update itself is applied and the token rotated). */
   moveOnUpdate?: boolean;
   /** A read's answer carries a new registration access token (RFC 7592 §2.1 allows a server to rotate it on a read) and names a registration_client_uri on the foreign server. */
@@ -323,6 +327,8 @@ export async function startHostileRegistrationServer(opts: {
   foreign: ForeignServer;
   tls?: { certificatePem: string; keyPem: string };
   name?: string;
+  /** A path the endpoint sits under, as one service behind a path-routing gateway (`/tenant-a`: the endpoint is `/tenant-a/reg`). */
+  prefix?: string;
 }): Promise<HostileRegistrationServer> {
   const { ledger, foreign } = opts;
   const name = opts.name ?? "hostile registration server";
@@ -334,6 +340,7 @@ export async function startHostileRegistrationServer(opts: {
   const secureOrigin = () => `https://127.0.0.1:${port}`;
   const plainOrigin = () => `http://127.0.0.1:${port}`;
   const endpointOrigin = () => (opts.tls ? secureOrigin() : plainOrigin());
+  const prefix = opts.prefix ?? "";
 
   const handler = (secure: boolean): AsyncListener => async (req, res) => {
     const origin = secure ? secureOrigin() : plainOrigin();
@@ -363,8 +370,10 @@ export async function startHostileRegistrationServer(opts: {
       if (c) c.registrationAccessToken = token;
       return token;
     };
-    const uriOn = (where: "self" | "foreign" | "http", clientId: string) =>
-      `${where === "foreign" ? foreign.origin : where === "http" ? plainOrigin() : endpointOrigin()}/reg/${encodeURIComponent(clientId)}`;
+    const uriOn = (where: "self" | "foreign" | "http" | "sibling", clientId: string) =>
+      where === "sibling"
+        ? `${endpointOrigin()}/another-tenant/reg/${encodeURIComponent(clientId)}`
+        : `${where === "foreign" ? foreign.origin : where === "http" ? plainOrigin() : endpointOrigin()}${prefix}/reg/${encodeURIComponent(clientId)}`;
     let metadata: Record<string, unknown> = {};
     if (body.length) {
       try {
@@ -375,7 +384,7 @@ export async function startHostileRegistrationServer(opts: {
       }
     }
 
-    if (path === "/reg" && method === "POST") {
+    if (path === `${prefix}/reg` && method === "POST") {
       if (bearer !== initialAccessToken) return rejectToken();
       const clientId = `hostile-${randomBytes(6).toString("hex")}`;
       const { client_id: _requested, registration_access_token: _t, registration_client_uri: _u, ...declared } = metadata;
@@ -395,7 +404,7 @@ export async function startHostileRegistrationServer(opts: {
       });
     }
 
-    const m = /^\/reg\/([^/?]+)$/.exec(path);
+    const m = path.startsWith(`${prefix}/reg/`) ? /^([^/?]+)$/.exec(path.slice(`${prefix}/reg/`.length)) : null;
     if (!m || !["GET", "PUT", "DELETE"].includes(method)) return answer(404, { error: "not_found" });
     const clientId = decodeURIComponent(m[1]!);
     const override = method === "GET" ? behaviour.read : method === "PUT" ? behaviour.update : behaviour.delete;
@@ -456,7 +465,7 @@ export async function startHostileRegistrationServer(opts: {
   return {
     ...log,
     requests: log.requests,
-    registrationEndpoint: `${endpointOrigin()}/reg`,
+    registrationEndpoint: `${endpointOrigin()}${prefix}/reg`,
     origin: endpointOrigin(),
     plainOrigin: opts.tls ? plainOrigin() : undefined,
     initialAccessToken,

@@ -63,6 +63,8 @@ let frontB: KeycloakFront;
 let gateway: KeycloakFront;
 let hostile: HostileRegistrationServer;
 let hostileTls: HostileRegistrationServer;
+/** One service behind a path-routing gateway: its endpoint is /tenant-a/reg; another tenant's paths share the origin. */
+let tenantA: HostileRegistrationServer;
 let ca: PrivateCa | undefined;
 let recovery: { clientId: string; clientSecret: string };
 
@@ -79,6 +81,7 @@ beforeAll(async () => {
   hostile = await startHostileRegistrationServer({ ledger, foreign });
   ca = createPrivateCa();
   hostileTls = await startHostileRegistrationServer({ ledger, foreign, tls: ca.issue("hostile", { ip: ["127.0.0.1"] }), name: "hostile registration server (TLS)" });
+  tenantA = await startHostileRegistrationServer({ ledger, foreign, name: "tenant A behind a path-routing gateway", prefix: "/tenant-a" });
   recovery = await realm.createServiceAccount({ roles: ["manage-clients"] });
   ledger.issue("recovery client secret", recovery.clientSecret, frontA.origin);
   ledger.issue("recovery client secret", recovery.clientSecret, gateway.urlAt("/kc-a"));
@@ -88,29 +91,34 @@ afterAll(async () => {
   process.stderr.write(
     `hostile servers: ${figures.cases} cases tried, ${figures.offBounds} requests out of bounds (another origin, another path, or plaintext), ${figures.tokensLost} tokens lost, ${figures.foreignTouched} foreign clients touched\n`,
   );
-  await Promise.all([foreign?.close(), frontA?.close(), frontB?.close(), gateway?.close(), hostile?.close(), hostileTls?.close()]);
+  await Promise.all([foreign?.close(), frontA?.close(), frontB?.close(), gateway?.close(), hostile?.close(), hostileTls?.close(), tenantA?.close()]);
   ca?.remove();
   await realm?.remove();
 });
 
 beforeEach(() => {
   figures.cases++;
-  for (const s of [foreign, frontA, frontB, gateway, hostile, hostileTls]) s.clearRequests();
+  for (const s of [foreign, frontA, frontB, gateway, hostile, hostileTls, tenantA]) s.clearRequests();
   frontA.clearRules();
   frontB.clearRules();
-  for (const h of [hostile, hostileTls]) for (const k of Object.keys(h.behaviour)) delete (h.behaviour as Record<string, unknown>)[k];
+  for (const h of [hostile, hostileTls, tenantA]) for (const k of Object.keys(h.behaviour)) delete (h.behaviour as Record<string, unknown>)[k];
   violationsBefore = ledger.violations.length;
 });
 
 afterEach(() => {
   // Counted whether the test passed or not: the figures are what the servers saw.
   const plaintext = hostileTls.requests.filter((r) => r.origin === hostileTls.plainOrigin).length;
-  figures.offBounds += foreign.requests.length + plaintext + (ledger.violations.length - violationsBefore);
+  const otherTenant = tenantA.requests.filter((r) => !r.path.startsWith("/tenant-a/")).length;
+  figures.offBounds += foreign.requests.length + plaintext + otherTenant + (ledger.violations.length - violationsBefore);
 });
 
-/** Nothing reached the foreign server, nothing travelled in plaintext to the TLS server, no credential reached an origin it was not issued for. */
+/**
+ * Nothing reached the foreign server, nothing travelled in plaintext to the TLS server, nothing reached
+ * another tenant's path on tenant A's origin, no credential reached an origin it was not issued for.
+ */
 function expectBoundariesHeld(): void {
   expect(foreign.requests).toEqual([]);
+  expect(tenantA.requests.filter((r) => !r.path.startsWith("/tenant-a/"))).toEqual([]);
   expect(hostileTls.requests.filter((r) => r.origin === hostileTls.plainOrigin)).toEqual([]);
   expect(ledger.violations.slice(violationsBefore)).toEqual([]);
 }
@@ -439,7 +447,7 @@ describe("the stack's credentials and recovery account go only to the configured
 // 4. registration_client_uri pinned.
 // ---------------------------------------------------------------------------------------------
 
-describe("registration_client_uri is pinned to the registration endpoint's origin", () => {
+describe("registration_client_uri is pinned to the registration endpoint's directory", () => {
   const declared = (server: HostileRegistrationServer, name: string) => ({
     registrationEndpoint: server.registrationEndpoint,
     client_name: name,
@@ -456,6 +464,33 @@ describe("registration_client_uri is pinned to the registration endpoint's origi
     expect((e as RegistrationError).code).toBe("untrusted-registration-client-uri");
     expect(e.message).toContain(foreign.origin);
     expect(hostile.count("POST", "/reg")).toBe(1);
+    expectBoundariesHeld();
+  });
+
+  test("a create answer naming a client URI on the endpoint's origin but under another path (another service behind the gateway) is refused, and nothing is sent there", async () => {
+    await stackConfig();
+    tenantA.behaviour.clientUri = "sibling";
+    const e = await failure(registerWith(oidc, declared(tenantA, "sibling-uri")));
+    expect(e).toBeInstanceOf(UntrustedRegistrationClientUri);
+    expect((e as RegistrationError).code).toBe("untrusted-registration-client-uri");
+    expect(e.message).toContain(`${tenantA.origin}/another-tenant/reg/`);
+    expect(e.message).toContain(`not under the registration endpoint's directory ${tenantA.origin}/tenant-a/`);
+    expect(tenantA.requests.map((r) => [r.method, r.path])).toEqual([["POST", "/tenant-a/reg"]]);
+
+    // Counter-check: the same server naming a client URI under its endpoint's directory is managed normally.
+    delete tenantA.behaviour.clientUri;
+    const { id, outs } = await registerWith(oidc, declared(tenantA, "under-tenant-a"));
+    expect(outs.registration_client_uri).toBe(`${tenantA.origin}/tenant-a/reg/${id}`);
+    const read = await oidc.read(id, outs);
+    expect(withoutSecrets(read.props)).toMatchObject({ client_name: "under-tenant-a" });
+    await oidc.delete(id, read.props as State);
+    expect(tenantA.getClient(id)).toBeUndefined();
+    expect(tenantA.requests.map((r) => [r.method, r.path])).toEqual([
+      ["POST", "/tenant-a/reg"],
+      ["POST", "/tenant-a/reg"],
+      ["GET", `/tenant-a/reg/${id}`],
+      ["DELETE", `/tenant-a/reg/${id}`],
+    ]);
     expectBoundariesHeld();
   });
 

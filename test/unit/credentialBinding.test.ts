@@ -2,7 +2,7 @@
  * Where the stack's credentials may go: the configured serverUrl's Keycloak, by origin and path.
  * The hostile-server suite plays the same rules against a gateway with two Keycloaks on one origin.
  */
-import { baseOf, credentialsFor, endpointLocation, recoveryFor, servedByStack, settingsFrom, type ProviderSettings } from "../../provider/dynamic/settings";
+import { baseOf, credentialsFor, directoryOf, endpointLocation, isUnder, recoveryFor, servedByStack, settingsFrom, type ProviderSettings } from "../../provider/dynamic/settings";
 
 const settings = (serverUrl: string | undefined): ProviderSettings =>
   settingsFrom((key) =>
@@ -46,6 +46,44 @@ describe("endpointLocation", () => {
   test("any other RFC 7591 endpoint is its own", () => {
     expect(endpointLocation("https://op.example.com/reg")).toEqual({ endpoint: "https://op.example.com/reg" });
     expect(endpointLocation("not a url")).toEqual({});
+  });
+});
+
+describe("directoryOf and isUnder: where an RFC 7592 server may say a client lives", () => {
+  test.each([
+    ["https://op.example.com/reg", "https://op.example.com/"],
+    ["https://op.example.com", "https://op.example.com/"],
+    ["https://gw.example.com/tenant-a/reg", "https://gw.example.com/tenant-a/"],
+    ["https://gw.example.com/tenant-a/reg/", "https://gw.example.com/tenant-a/"],
+    ["https://GW.example.com:443/tenant-b/../tenant-a/oauth2/register", "https://gw.example.com/tenant-a/oauth2/"],
+  ])("the directory of %s is %s", (endpoint, directory) => {
+    expect(directoryOf(endpoint)).toBe(directory);
+  });
+
+  test.each([[undefined], ["not a url"], ["ftp://op.example.com/reg"], ["https://gw.example.com/tenant-a%2Freg"]])("%s has no directory", (endpoint) => {
+    expect(directoryOf(endpoint)).toBeUndefined();
+  });
+
+  const dir = directoryOf("https://gw.example.com/tenant-a/reg");
+  test.each([
+    "https://gw.example.com/tenant-a/reg/abc",
+    "https://gw.example.com/tenant-a/reg?client_id=abc",
+    "https://GW.example.com:443/tenant-a/clients/abc",
+  ])("%s is under it", (uri) => {
+    expect(isUnder(uri, dir)).toBe(true);
+  });
+
+  test.each([
+    ["another tenant on the same origin", "https://gw.example.com/tenant-b/reg/abc"],
+    ["a dot segment out of it", "https://gw.example.com/tenant-a/../tenant-b/reg/abc"],
+    ["an encoded slash", "https://gw.example.com/tenant-a/..%2Ftenant-b/reg/abc"],
+    ["a prefix that is not a path segment", "https://gw.example.com/tenant-ab/reg/abc"],
+    ["plain http", "http://gw.example.com/tenant-a/reg/abc"],
+    ["another port", "https://gw.example.com:8443/tenant-a/reg/abc"],
+    ["another host", "https://evil.example.com/tenant-a/reg/abc"],
+    ["no URL", undefined],
+  ])("%s is not under it", (_what, uri) => {
+    expect(isUnder(uri, dir)).toBe(false);
   });
 });
 

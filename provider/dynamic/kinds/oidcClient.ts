@@ -19,7 +19,7 @@ import { diffOidcClient, keptOidcOverrides, likelyOidcEnforcer, observeOidc, oid
 import { recordOf } from "../overrides";
 import { redact } from "../../registration/redact";
 import { warningSink, warnOfOverrides } from "../warnings";
-import { baseOf, endpointLocation, originOf } from "../settings";
+import { baseOf, directoryOf, endpointLocation, isUnder } from "../settings";
 
 type Inputs = OidcClientInputs & BaseInputs;
 
@@ -45,19 +45,21 @@ function endpointOf(env: Env, s: Where): OidcRegistrationEndpoint {
 /**
  * The management URL a token may be sent to. On Keycloak it is always Keycloak's own endpoint under
  * `serverUrl`: Keycloak names it after its configured public hostname, which can differ from the URL a
- * pipeline reaches it by. Elsewhere it is the server's registration_client_uri, but only on the
- * registration endpoint's origin (same scheme, host and port): a token never follows a server to
- * another host, and never downgrades to http.
+ * pipeline reaches it by. Elsewhere it is the server's registration_client_uri, but only under the
+ * registration endpoint's directory (same scheme, host and port, and a path under the endpoint's:
+ * `directoryOf`): a token never follows a server to another host, never downgrades to http, and never
+ * goes to another service behind the same gateway (https://gw/tenant-b/... for https://gw/tenant-a/reg).
  */
 function pinnedUri(env: Env, where: Where, clientId: string, named: string | undefined): string {
   const keycloak = keycloakOf(env, where);
   if (keycloak) return registrationUrl(keycloak, "openid-connect", clientId);
   const endpoint = where.registrationEndpoint ?? "";
-  if (named !== undefined && originOf(named) !== undefined && originOf(named) === originOf(endpoint)) return named;
+  const directory = directoryOf(endpoint);
+  if (named !== undefined && isUnder(named, directory)) return named;
   throw new UntrustedRegistrationClientUri(
     "untrusted-registration-client-uri",
     { operation: "manage", serverUrl: endpoint, realm: "", clientId },
-    `the server named ${named === undefined ? "no registration_client_uri" : `registration_client_uri ${JSON.stringify(redactedUrl(named))}`}, which is not on the registration endpoint's origin ${originOf(endpoint) ?? endpoint}; the registration access token is never sent to another host or over http`,
+    `the server named ${named === undefined ? "no registration_client_uri" : `registration_client_uri ${JSON.stringify(redactedUrl(named))}`}, which is not under the registration endpoint's directory ${directory ?? endpoint}; the registration access token is never sent to another host, another path of the same host, or over http`,
     "Check registrationEndpoint (it must be the server that manages the client) and the server's configuration of its public URL. If the server registered a client anyway, remove it there: no token was sent to the URL it named",
   );
 }
@@ -103,7 +105,7 @@ function stateFrom(metadata: ClientMetadata, declared: OidcMetadata & Where, whe
 }
 
 /**
- * The state after an answer, with the URI the answer names pinned. A URI moved off-origin keeps the
+ * The state after an answer, with the URI the answer names pinned. A URI moved out of the endpoint's directory keeps the
  * last good one, with the answer's token (a server may rotate it on any answer): after a write that is
  * an error carrying that state; after a read, which Pulumi cannot checkpoint from an error, a warning.
  */
@@ -118,7 +120,7 @@ function acceptAnswer(env: Env, answer: ClientMetadata, declared: OidcMetadata &
     const named = answer.registration_client_uri === undefined ? "no registration_client_uri" : `registration_client_uri ${JSON.stringify(redactedUrl(String(answer.registration_client_uri)))}`;
     warningSink.sink(
       redact(
-        `${clientLabel(kept)}: the server's answer to a read named ${named}, not on the registration endpoint's origin; the registration access token is never sent there. ` +
+        `${clientLabel(kept)}: the server's answer to a read named ${named}, not under the registration endpoint's directory; the registration access token is never sent there. ` +
           `The answer was kept with the last good URL, ${kept.registration_client_uri}, and the token it carried. Check the server's configuration of its public URL`,
       ),
     );
