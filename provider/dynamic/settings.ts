@@ -61,15 +61,13 @@ export function directoryOf(endpoint: string | undefined): string | undefined {
 }
 
 /**
- * Whether `url` is an http(s) URL under `directory` (see `directoryOf`): the same scheme, host and port,
- * and a path that begins with the directory's, after WHATWG normalisation (dot segments resolved); an
- * encoded slash or backslash in its path is never under anything.
+ * Whether `url`, bound as credentials are (`baseOf`: http(s), dot segments resolved, no encoded slash
+ * or backslash), lies under `directory` (see `directoryOf`): the same scheme, host and port, and a path
+ * in it.
  */
 export function isUnder(url: string | undefined, directory: string | undefined): boolean {
-  if (directory === undefined || !url || !URL.canParse(url) || hasEncodedSeparator(url)) return false;
-  const u = new URL(url);
-  if (u.protocol !== "http:" && u.protocol !== "https:") return false;
-  return (u.origin + u.pathname).startsWith(directory);
+  const base = baseOf(url);
+  return directory !== undefined && base !== undefined && `${base}/`.startsWith(directory);
 }
 
 /** Keycloak's own registration endpoints: `<base>/realms/<realm>/clients-registrations/<provider>`. */
