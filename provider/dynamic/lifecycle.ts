@@ -6,10 +6,10 @@ import { BearerToken, bearerFor, CreateCredentials } from "../registration/crede
 import { ClientIdInUse, ClientOwnedElsewhere, RegistrationAccessTokenRejected, RegistrationError } from "../registration/errors";
 import { ExistingClient, findClient, issueRegistrationAccessToken, RecoveryCredentials } from "../registration/recovery";
 import { redact, registerSecretsIn } from "../registration/redact";
-import { Auth, CONFIG_NAMESPACE } from "../schema/connection";
+import { Auth, baseOf, CONFIG_NAMESPACE } from "../schema/connection";
 import { problemsFrom, withoutPrintedCredentials } from "../schema/issues";
 import { OWNER_ATTRIBUTE, OWNER_KEY, ownerMarker } from "./ownership";
-import { baseOf, Binding, credentialsFor, ProviderSettings, recoveryFor, settingsFromConfig } from "./settings";
+import { Binding, credentialsFor, ProviderSettings, recoveryFor, settingsFromConfig } from "./settings";
 import { containsUnknown, withoutUnknowns } from "./unknowns";
 
 /**

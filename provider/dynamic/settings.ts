@@ -3,7 +3,7 @@ import { CreateCredentials } from "../registration/credentials";
 import { RecoveryCredentials } from "../registration/recovery";
 import { TransportOptions } from "../registration/http";
 import { registerSecret } from "../registration/redact";
-import { Auth, CONFIG_NAMESPACE, ConfigKey, hasEncodedSeparator } from "../schema/connection";
+import { Auth, baseOf, CONFIG_NAMESPACE, ConfigKey } from "../schema/connection";
 
 /**
  * Provider-wide settings, read in the provider process from the stack configuration
@@ -29,45 +29,6 @@ type Lookup = (key: ConfigKey) => string | undefined;
 
 export function envName(key: ConfigKey): string {
   return `KEYCLOAK_REGISTRATION_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
-}
-
-/**
- * A URL as credentials are bound to it: scheme://host:port and the path, without a trailing slash,
- * query or fragment (https://gw.example.com/kc-a), or undefined when it is no http(s) URL or its path
- * has an encoded slash or backslash. The host and the dot segments are normalised by WHATWG URL
- * parsing; the path is compared as written.
- */
-export function baseOf(url: string | undefined): string | undefined {
-  if (!url || !URL.canParse(url)) return undefined;
-  const u = new URL(url);
-  // An encoded slash or backslash reads as one segment here but may be routed as two by a gateway: no binding.
-  if ((u.protocol !== "http:" && u.protocol !== "https:") || hasEncodedSeparator(url)) return undefined;
-  return u.origin + u.pathname.replace(/\/+$/, "");
-}
-
-/**
- * Where an RFC 7592 server may say a client it registered lives: the registration endpoint's directory,
- * scheme://host:port and its path up to the last slash (https://gw.example.com/tenant-a/ for
- * https://gw.example.com/tenant-a/reg; a trailing slash of the endpoint is dropped first), or undefined
- * when the endpoint is no http(s) URL or has an encoded slash or backslash in its path. Every server we
- * know puts registration_client_uri there (/reg/<id>, /oauth2/register/<id>, /register?client_id=...).
- */
-export function directoryOf(endpoint: string | undefined): string | undefined {
-  const base = baseOf(endpoint);
-  if (base === undefined) return undefined;
-  const u = new URL(base);
-  const path = u.pathname.replace(/\/+$/, "");
-  return u.origin + (path.slice(0, path.lastIndexOf("/") + 1) || "/");
-}
-
-/**
- * Whether `url`, bound as credentials are (`baseOf`: http(s), dot segments resolved, no encoded slash
- * or backslash), lies under `directory` (see `directoryOf`): the same scheme, host and port, and a path
- * in it.
- */
-export function isUnder(url: string | undefined, directory: string | undefined): boolean {
-  const base = baseOf(url);
-  return directory !== undefined && base !== undefined && `${base}/`.startsWith(directory);
 }
 
 /** Keycloak's own registration endpoints: `<base>/realms/<realm>/clients-registrations/<provider>`. */

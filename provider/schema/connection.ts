@@ -44,6 +44,45 @@ export function hasEncodedSeparator(v: string): boolean {
   return URL.canParse(v) && /%(2f|5c)/i.test(new URL(v).pathname);
 }
 
+/**
+ * A URL as credentials are bound to it: scheme://host:port and the path, without a trailing slash,
+ * query or fragment (https://gw.example.com/kc-a), or undefined when it is no http(s) URL or its path
+ * has an encoded slash or backslash. The host and the dot segments are normalised by WHATWG URL
+ * parsing; the path is compared as written.
+ */
+export function baseOf(url: string | undefined): string | undefined {
+  if (!url || !URL.canParse(url)) return undefined;
+  const u = new URL(url);
+  // An encoded slash or backslash reads as one segment here but may be routed as two by a gateway: no binding.
+  if ((u.protocol !== "http:" && u.protocol !== "https:") || hasEncodedSeparator(url)) return undefined;
+  return u.origin + u.pathname.replace(/\/+$/, "");
+}
+
+/**
+ * Where an RFC 7592 server may say a client it registered lives: the registration endpoint's directory,
+ * scheme://host:port and its path up to the last slash (https://gw.example.com/tenant-a/ for
+ * https://gw.example.com/tenant-a/reg; a trailing slash of the endpoint is dropped first), or undefined
+ * when the endpoint is no http(s) URL or has an encoded slash or backslash in its path. Every server we
+ * know puts registration_client_uri there (/reg/<id>, /oauth2/register/<id>, /register?client_id=...).
+ */
+export function directoryOf(endpoint: string | undefined): string | undefined {
+  const base = baseOf(endpoint);
+  if (base === undefined) return undefined;
+  const u = new URL(base);
+  const path = u.pathname.replace(/\/+$/, "");
+  return u.origin + (path.slice(0, path.lastIndexOf("/") + 1) || "/");
+}
+
+/**
+ * Whether `url`, bound as credentials are (`baseOf`: http(s), dot segments resolved, no encoded slash
+ * or backslash), lies under `directory` (see `directoryOf`): the same scheme, host and port, and a path
+ * in it.
+ */
+export function isUnder(url: string | undefined, directory: string | undefined): boolean {
+  const base = baseOf(url);
+  return directory !== undefined && base !== undefined && `${base}/`.startsWith(directory);
+}
+
 export const ENCODED_SEPARATOR_IN_URL = (field: string) =>
   `${field} has an encoded slash or backslash (%2F, %5C) in its path, which a gateway may route elsewhere than the path reads; write the path with plain slashes`;
 

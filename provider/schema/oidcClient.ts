@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { httpUrl, jwsAlgorithm, publicJwks } from "./clientMetadata";
-import { authSchema, CREDENTIALS_IN_URL, ENCODED_SEPARATOR_IN_URL, hasEncodedSeparator, hasUserinfo, pathSegment, realmSchema, serverUrlSchema } from "./connection";
+import { authSchema, CREDENTIALS_IN_URL, directoryOf, ENCODED_SEPARATOR_IN_URL, hasEncodedSeparator, hasUserinfo, isUnder, pathSegment, realmSchema, serverUrlSchema } from "./connection";
 
 /**
  * RFC 7591 client metadata, spelt as the RFC spells it (snake_case): users copy it from specs and
@@ -219,6 +219,15 @@ export const oidcClientArgsSchema = z
         );
       } else if (clientId !== undefined && c.registrationEndpoint !== undefined) {
         problem(["adopt", "clientId"], "with registrationEndpoint the client's management URL cannot be derived from its clientId: give adopt.registrationClientUri, the registration_client_uri the server returned");
+      } else if (registrationClientUri !== undefined && c.registrationEndpoint !== undefined) {
+        // The token goes only under the endpoint's directory (RFC 7592 URIs, see directoryOf): say so here, before any request.
+        const directory = directoryOf(c.registrationEndpoint);
+        if (directory !== undefined && !isUnder(registrationClientUri, directory)) {
+          problem(
+            ["adopt", "registrationClientUri"],
+            `adopt.registrationClientUri must lie under the registration endpoint's directory ${directory} (same scheme, host, port and path prefix, no encoded slash): the registration access token is sent nowhere else. Give the registration_client_uri the server returned for this client, or set registrationEndpoint to the endpoint of the server that manages it`,
+          );
+        }
       }
     }
     if (c.jwks !== undefined && c.jwks_uri !== undefined) {

@@ -172,6 +172,7 @@ const OIDC_CLIENT: MalformedCase[] = [
   oidc("a service account against another server", "auth.serviceAccount", { ...rfc, ...cb, auth: { serviceAccount: { clientId: "sa", clientSecret: FAKE_TOKEN } } }),
   oidc("adopt without the client's URI or clientId", "adopt.registrationClientUri", { ...cb, adopt: { registrationAccessToken: FAKE_TOKEN } }),
   oidc("adopt with both the URI and the clientId", "adopt.clientId", { ...cb, adopt: { registrationAccessToken: FAKE_TOKEN, registrationClientUri: "https://sso.example.com/x", clientId: "c" } }),
+  oidc("adopt.registrationClientUri outside the registration endpoint's directory", "adopt.registrationClientUri", { registrationEndpoint: "https://as.example.com/tenant-a/register", ...cb, auth: { initialAccessToken: FAKE_TOKEN }, adopt: { registrationAccessToken: FAKE_TOKEN, registrationClientUri: "https://as.example.com/tenant-b/register/c1" } }),
   oidc('adopt.clientId ".."', "adopt.clientId", { ...cb, adopt: { registrationAccessToken: FAKE_TOKEN, clientId: ".." } }),
   oidc('realm ".."', "realm", { ...cb, realm: ".." }),
   oidc("the stack's credentials for a server on another origin", "auth", { ...rfc, ...cb }),

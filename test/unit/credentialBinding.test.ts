@@ -2,7 +2,8 @@
  * Where the stack's credentials may go: the configured serverUrl's Keycloak, by origin and path.
  * The hostile-server suite plays the same rules against a gateway with two Keycloaks on one origin.
  */
-import { baseOf, credentialsFor, directoryOf, endpointLocation, isUnder, recoveryFor, servedByStack, settingsFrom, type ProviderSettings } from "../../provider/dynamic/settings";
+import { baseOf, directoryOf, isUnder } from "../../provider/schema/connection";
+import { credentialsFor, endpointLocation, recoveryFor, servedByStack, settingsFrom, type ProviderSettings } from "../../provider/dynamic/settings";
 
 const settings = (serverUrl: string | undefined): ProviderSettings =>
   settingsFrom((key) =>

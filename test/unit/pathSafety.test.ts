@@ -45,6 +45,36 @@ describe("names that become a URL path segment", () => {
     expect(properties(oidcClientArgsSchema, { ...where, adopt: { registrationAccessToken: "t", clientId: "a%2Fb" } })).toEqual(["adopt.clientId"]);
   });
 
+  describe("OidcClient: adopt.registrationClientUri lies under registrationEndpoint's directory", () => {
+    const tenantA = { registrationEndpoint: "https://gw.example.com/tenant-a/reg", auth: { initialAccessToken: "t" } };
+    const adopting = (registrationClientUri: string) => ({ ...tenantA, adopt: { registrationAccessToken: "t", registrationClientUri } });
+    test.each([
+      "https://gw.example.com/tenant-b/reg/c1",
+      "https://gw.example.com/tenant-a/../tenant-b/reg/c1",
+      "https://gw.example.com/tenant-a/..%2Ftenant-b/c1",
+      "https://gw.example.com/tenant-ab/reg/c1",
+      "http://gw.example.com/tenant-a/reg/c1",
+      "https://gw.example.com:8443/tenant-a/reg/c1",
+      "https://other.example.com/tenant-a/reg/c1",
+    ])("%s fails on adopt.registrationClientUri", (uri) => {
+      expect(properties(oidcClientArgsSchema, adopting(uri))).toEqual(["adopt.registrationClientUri"]);
+    });
+
+    test.each(["https://gw.example.com/tenant-a/reg/c1", "https://gw.example.com/tenant-a/reg?client_id=c1", "https://GW.example.com:443/tenant-a/clients/c1"])("%s is accepted", (uri) => {
+      expect(properties(oidcClientArgsSchema, adopting(uri))).toEqual([]);
+    });
+
+    test("the reason names the directory and what to do", () => {
+      expect(reasons(oidcClientArgsSchema, adopting("https://gw.example.com/tenant-b/reg/c1"))).toBe(
+        "adopt.registrationClientUri must lie under the registration endpoint's directory https://gw.example.com/tenant-a/ (same scheme, host, port and path prefix, no encoded slash): the registration access token is sent nowhere else. Give the registration_client_uri the server returned for this client, or set registrationEndpoint to the endpoint of the server that manages it",
+      );
+    });
+
+    test("on Keycloak (serverUrl and realm) the URI only names the client, so it is not held to a directory", () => {
+      expect(properties(oidcClientArgsSchema, { ...where, adopt: { registrationAccessToken: "t", registrationClientUri: "https://elsewhere.example.com/c1" } })).toEqual([]);
+    });
+  });
+
   test('a SAML entityID of ".." fails on entityDescriptor', () => {
     const xml = descriptor("").replace('entityID="https://sp.example.com/saml"', 'entityID=".."');
     expect(properties(samlClientArgsSchema, { ...where, entityDescriptor: xml })).toEqual(["entityDescriptor"]);

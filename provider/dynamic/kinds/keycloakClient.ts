@@ -23,7 +23,7 @@ import { recordOf } from "../overrides";
 import { warnOfOverrides } from "../warnings";
 import { BaseInputs, ClientKind, Env, keycloakConnection } from "../lifecycle";
 import { OWNER_ATTRIBUTE } from "../ownership";
-import { baseOf } from "../settings";
+import { baseOf } from "../../schema/connection";
 
 type Inputs = KeycloakClientInputs & BaseInputs & { fetchAdapterConfig?: boolean };
 

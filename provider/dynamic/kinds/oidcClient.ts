@@ -19,7 +19,8 @@ import { diffOidcClient, keptOidcOverrides, likelyOidcEnforcer, observeOidc, oid
 import { recordOf } from "../overrides";
 import { redact } from "../../registration/redact";
 import { warningSink, warnOfOverrides } from "../warnings";
-import { baseOf, directoryOf, endpointLocation, isUnder } from "../settings";
+import { baseOf, directoryOf, isUnder } from "../../schema/connection";
+import { endpointLocation } from "../settings";
 
 type Inputs = OidcClientInputs & BaseInputs;
 

@@ -5,7 +5,7 @@ import { parseEntityDescriptor, samlClientArgsSchema, SamlClientInputs } from ".
 import { BaseInputs, ClientKind, keycloakConnection } from "../lifecycle";
 import { OWNER_ATTRIBUTE } from "../ownership";
 import { diffSamlClient, SamlClientState, samlSettings } from "../samlDiff";
-import { baseOf } from "../settings";
+import { baseOf } from "../../schema/connection";
 
 type Inputs = SamlClientInputs & BaseInputs;
 
