@@ -45,7 +45,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ensureKeycloakDist, pickJdk, startKeycloak } from "../test/bed/keycloak";
-import { getPulumiEngine, PulumiStack, REPO_ROOT, type CommandOptions, type CommandResult, type ConfigValue } from "../test/bed/pulumiHarness";
+import { getPulumiEngine, PulumiStack, REPO_ROOT, sweepOrphanedRuns, type CommandOptions, type CommandResult, type ConfigValue } from "../test/bed/pulumiHarness";
 import { DEFAULT_NODE_MAJOR, ensureNode, nodeEnvVar } from "../test/bed/node";
 import { createTestRealm, type TestRealm } from "../test/bed/realm";
 import { renderChart } from "./chart";
@@ -544,6 +544,7 @@ async function main(): Promise<void> {
   if (!clients.length) throw new Error("--clients needs at least one N > 0");
 
   fs.mkdirSync(TMP, { recursive: true });
+  sweepOrphanedRuns(log);
   const packageFrom = path.resolve(stringArg("package-from") ?? REPO_ROOT);
   const packageDir = installPackageCopy(packageFrom);
   log(`${PACKAGE} copied from ${packageFrom} to ${path.relative(REPO_ROOT, packageDir)} (a real directory, not a link)`);

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { startKeycloak, type KeycloakServer } from "./keycloak";
 import { DEFAULT_NODE_MAJOR, ensureNode, nodeEnvVar, type NodeMajor } from "./node";
 import { ensurePulumiEngine } from "./pulumiEngine";
+import { sweepOrphanedRuns } from "./pulumiHarness";
 import { linkPackageInto, REPO_ROOT } from "./selfLink";
 
 declare global {
@@ -25,7 +26,7 @@ const BED_PROJECTS: Record<string, { keycloak: "main" | "compat"; engine: boolea
  * tests in this run needs (test/bed/sequencer.js records them): the Keycloak 26 (`KEYCLOAK_URL`), the
  * older major for `compat` (`KEYCLOAK_COMPAT_URL`), the Pulumi engine (`PULUMI_ENGINE_BIN_DIR`) and the
  * Node.js releases (`KCREG_NODE<major>_BIN`), and hands them to the test workers through the
- * environment. Anything that cannot be provisioned fails the run: tests are never skipped.
+ * environment. First it stops what pulumi commands of an earlier run that was killed left behind. Anything that cannot be provisioned fails the run: tests are never skipped.
  */
 export default async function globalSetup(_globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
   if (globalThis.__KCREG_BED_READY__) return;
@@ -34,6 +35,8 @@ export default async function globalSetup(_globalConfig: Config.GlobalConfig, pr
   const recorded = (globalThis as { __KCREG_PROJECTS_WITH_TESTS__?: Set<string> }).__KCREG_PROJECTS_WITH_TESTS__;
   const selected = recorded ?? new Set([projectConfig.displayName?.name ?? ""]);
   const needs = [...selected].flatMap((p) => (BED_PROJECTS[p] ? [BED_PROJECTS[p]!] : []));
+  // What pulumi commands of an earlier run that was killed outright left running (see sweepOrphanedRuns).
+  sweepOrphanedRuns(log);
   const started = Date.now();
   const since = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 

@@ -32,8 +32,53 @@ export type ConfigValue = string | { value: string; secret: true };
 
 /** How long the processes of a CLI that was killed may go on (a provider finishing its requests) before they are stopped. */
 export const ORPHAN_GRACE_MS = 1_500;
-/** Marks every process a command starts (the environment is inherited by plugins and programs), to find them afterwards. */
-const RUN_MARKER = "KCREG_HARNESS_RUN";
+/**
+ * Marks every process a command starts (the environment is inherited by plugins and programs), to find
+ * them afterwards: `<pid of the harness's process>-<random>`.
+ */
+export const RUN_MARKER = "KCREG_HARNESS_RUN";
+const OWNED_RUN = new RegExp(`(?:^|\0)${RUN_MARKER}=(\\d+)-[0-9a-f]+(?:\0|$)`);
+
+/** Whether a process runs: it exists and is no zombie (a killed process whose parent died too may stay one where PID 1 does not reap). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/s.test(fs.readFileSync(`/proc/${pid}/stat`, "latin1"));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * SIGKILLs what commands of a harness that is gone left behind: the processes whose run marker names a
+ * process that no longer exists. A harness stops its commands' processes itself, also when a command
+ * fails or times out; but when the test runner is killed outright (a CI job cancelled, SIGKILL), the
+ * engine's plugins, which Pulumi starts in process groups of their own, and Pulumi's dynamic provider,
+ * which does not watch the engine, would live on. The global setup (and the bench) sweep them at the
+ * start of the next run. Returns the PIDs killed.
+ */
+export function sweepOrphanedRuns(log: (line: string) => void = () => {}): number[] {
+  const killed: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let owner: number;
+    try {
+      const m = OWNED_RUN.exec(fs.readFileSync(`/proc/${entry}/environ`, "latin1"));
+      if (!m) continue;
+      owner = Number(m[1]);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (alive(owner)) continue;
+    try {
+      process.kill(Number(entry), "SIGKILL");
+      killed.push(Number(entry));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  if (killed.length) log(`stopped ${killed.length} process(es) left by pulumi commands of a test run that was killed (pids ${killed.join(", ")})`);
+  return killed;
+}
 
 /** PIDs of the live processes whose environment holds `RUN_MARKER=<id>` (Linux /proc). */
 function processesOfRun(id: string): number[] {
@@ -272,7 +317,7 @@ export class PulumiStack {
     const masked = (text: string) => (opts.secretValues ?? []).reduce((t, v) => (v ? t.split(v).join("[secret]") : t), text);
     const shownArgs = fullArgs.map(masked);
     const started = Date.now();
-    const run = randomBytes(8).toString("hex");
+    const run = `${process.pid}-${randomBytes(8).toString("hex")}`;
     this.runs.add(run);
     if (["up", "update", "import"].includes(args[0] ?? "") || (args[0] === "stack" && args[1] === "import")) this.empty = false;
     const wholeDestroy = args[0] === "destroy" && !fullArgs.includes("--target");
