@@ -26,7 +26,8 @@ const BED_PROJECTS: Record<string, { keycloak: "main" | "compat"; engine: boolea
  * tests in this run needs (test/bed/sequencer.js records them): the Keycloak 26 (`KEYCLOAK_URL`), the
  * older major for `compat` (`KEYCLOAK_COMPAT_URL`), the Pulumi engine (`PULUMI_ENGINE_BIN_DIR`) and the
  * Node.js releases (`KCREG_NODE<major>_BIN`), and hands them to the test workers through the
- * environment. First it stops what pulumi commands of an earlier run that was killed left behind. Anything that cannot be provisioned fails the run: tests are never skipped.
+ * environment. First it stops what pulumi commands of an earlier run that was killed left behind.
+ * Anything that cannot be provisioned fails the run: tests are never skipped.
  */
 export default async function globalSetup(_globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
   if (globalThis.__KCREG_BED_READY__) return;
