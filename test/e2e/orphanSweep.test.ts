@@ -88,7 +88,9 @@ describe("processes a killed test run's pulumi commands leave behind", () => {
     runner.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     const runnerGroup = runner.pid!;
     const runnerExited = new Promise((r) => runner!.once("exit", r));
-    await until(`the provider's create (runner stderr: ${stderr.slice(-500)})`, () => fs.existsSync(creating) && fs.readFileSync(creating, "utf8") !== "", 120_000);
+    await until("the provider's create", () => fs.existsSync(creating) && fs.readFileSync(creating, "utf8") !== "", 120_000).catch((e: Error) => {
+      throw new Error(`${e.message}; the runner's stderr: ${stderr.slice(-1000)}`);
+    });
     const provider = Number(fs.readFileSync(creating, "utf8"));
     // The harness's process (tsx runs the script in a child of its own, in the same process group).
     const harness = (JSON.parse(fs.readFileSync(rootFile, "utf8")) as { pid: number }).pid;
