@@ -73,7 +73,13 @@ describe("processes a killed test run's pulumi commands leave behind", () => {
       /* gone */
     }
     const started = fs.existsSync(rootFile) ? (JSON.parse(fs.readFileSync(rootFile, "utf8")) as { pid: number; rootDir: string }) : undefined;
-    if (started) for (const pid of processesOf(started.pid)) process.kill(pid, "SIGKILL");
+    for (const pid of started ? processesOf(started.pid) : []) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone meanwhile */
+      }
+    }
     if (started) fs.rmSync(started.rootDir, { recursive: true, force: true });
     fs.rmSync(programDir, { recursive: true, force: true });
   });
